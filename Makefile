@@ -1,0 +1,54 @@
+# AluMusic Insights — everyday commands. `make demo` and `make test` are the two that matter.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+# Tests run against the local PostgreSQL and Redis (override to point elsewhere).
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/alumusic
+TEST_BROKER_URL ?= redis://127.0.0.1:6379/15
+
+.PHONY: setup demo test lint bench browser-deps lock clean
+
+$(STAMP): pyproject.toml requirements.lock
+	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e ".[dev]"
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+## demo: install, migrate (SQLite), create the curator, load demo comments, serve :8000
+demo: setup
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py setup_demo
+	$(BIN)/python manage.py runserver 127.0.0.1:8000
+
+## browser-deps: Debian's Chromium for the screenshot tests (Playwright cannot download one here)
+browser-deps:
+	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
+
+## test: the whole suite against the local PostgreSQL and Redis, real Celery workers included
+test: setup browser-deps
+	DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=$(TEST_BROKER_URL) \
+		$(BIN)/pytest
+	$(BIN)/ruff check .
+	$(BIN)/lint-imports
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+
+## bench: performance figures against DESIGN §8 targets
+bench: setup
+	DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=$(TEST_BROKER_URL) \
+		$(BIN)/python -m benchmarks
+
+## lock: refresh requirements.lock from the current environment
+lock:
+	$(BIN)/python -m pip freeze --exclude-editable --exclude alumusic-insights > requirements.lock
+
+clean:
+	rm -rf $(VENV) db.sqlite3 var staticfiles

@@ -1,0 +1,48 @@
+"""The one DRF exception handler: every API error is JSON `{"erro": ..., "detalhes": ...}`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import Http404
+from django.utils.translation import gettext as _
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler
+
+from lib.errors import DomainError
+
+
+def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """Turn domain and DRF exceptions into `{"erro": "...", "detalhes": {...}}` responses."""
+    if isinstance(exc, DomainError):
+        return _error_response(exc.message, exc.details, exc.status_code)
+    if isinstance(exc, Http404):
+        return _error_response(_("Recurso não encontrado."), None, status.HTTP_404_NOT_FOUND)
+    response = exception_handler(exc, context)
+    if response is None:
+        return None
+    message, details = _describe(exc)
+    error = _error_response(message, details, response.status_code)
+    for header in ("WWW-Authenticate", "Retry-After"):
+        if header in response:
+            error[header] = response[header]
+    return error
+
+
+def _describe(exc: Exception) -> tuple[str, Any]:
+    if isinstance(exc, exceptions.ValidationError):
+        return _("Dados inválidos."), exc.detail
+    if isinstance(exc, exceptions.APIException):
+        detail = exc.detail
+        if isinstance(detail, dict | list):
+            return str(exc.default_detail), detail
+        return str(detail), None
+    return str(exc), None
+
+
+def _error_response(message: str, details: Any, status_code: int) -> Response:
+    body: dict[str, Any] = {"erro": message}
+    if details is not None:
+        body["detalhes"] = details
+    return Response(body, status=status_code)

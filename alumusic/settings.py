@@ -1,0 +1,274 @@
+"""Django settings, read from environment variables (and a `.env` file when present).
+
+Every variable has a default that works on a laptop; see README "Configuração" and
+DESIGN §9. This is the only module that reads the environment.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+env = environ.Env()
+environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+
+# --- Core ---------------------------------------------------------------------------------
+DEBUG = env.bool("DEBUG", default=True)
+_DEV_SECRET_KEY = "dev-only-insecure-secret-key-change-me"
+SECRET_KEY = env.str("SECRET_KEY", default=_DEV_SECRET_KEY)
+if not DEBUG and SECRET_KEY == _DEV_SECRET_KEY:
+    raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django.contrib.postgres",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "rest_framework_simplejwt.token_blacklist",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "import_export",
+    "django_celery_beat",
+    "accounts",
+    "comments",
+    "insights",
+    "reports",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "alumusic.urls"
+WSGI_APPLICATION = "alumusic.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_USER_MODEL = "accounts.User"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "pt-br"
+LANGUAGES = [("pt-br", "Português (Brasil)")]
+TIME_ZONE = "America/Sao_Paulo"
+USE_I18N = True
+USE_TZ = True  # stored in UTC, shown in São Paulo time
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if not DEBUG
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        )
+    },
+}
+
+# --- Redis, cache, Celery ------------------------------------------------------------------
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
+REDIS_URL = env.str("REDIS_URL", default=CELERY_BROKER_URL)
+
+if REDIS_URL:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# The embedded default: with no broker, tasks run in-process (after commit, as always).
+CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+CELERY_TASK_EAGER_PROPAGATES = False
+CELERY_BROKER_URL = CELERY_BROKER_URL or "memory://"
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_SERIALIZER = "json"
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_ROUTES = {
+    "insights.*": {"queue": "classify"},
+    "reports.*": {"queue": "reports"},
+}
+# Reliability (DESIGN §4.3): a task is acknowledged only once done, redelivered if its
+# worker dies, and a worker holds one message at a time.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=300)
+CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT - 30
+# Must outlast the longest task, or Redis redelivers a message that is still running.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT * 4}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
+# --- REST API --------------------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework_simplejwt.authentication.JWTAuthentication",
+        "rest_framework.authentication.TokenAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "alumusic.exception_handler.api_exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env.str("THROTTLE_ANON", default="60/min"),
+        "user": env.str("THROTTLE_USER", default="6000/min"),
+    },
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+
+SIMPLE_JWT = {
+    "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env.int("JWT_ACCESS_MINUTES", default=30)),
+    "REFRESH_TOKEN_LIFETIME": timedelta(days=env.int("JWT_REFRESH_DAYS", default=7)),
+    "ROTATE_REFRESH_TOKENS": True,
+    "BLACKLIST_AFTER_ROTATION": True,
+    "UPDATE_LAST_LOGIN": False,
+    "AUTH_HEADER_TYPES": ("Bearer",),
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "AluMusic Insights API",
+    "DESCRIPTION": "Ingestão, classificação e consulta de comentários de ouvintes.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+
+# --- Ingestion limits (DESIGN §7) ---------------------------------------------------------------
+INGEST_MAX_ITEMS = env.int("INGEST_MAX_ITEMS", default=10_000)
+INGEST_MAX_TEXT_LENGTH = env.int("INGEST_MAX_TEXT_LENGTH", default=5_000)
+INGEST_MAX_BODY_BYTES = env.int("INGEST_MAX_BODY_BYTES", default=20 * 1024 * 1024)
+INGEST_MAX_FILE_BYTES = env.int("INGEST_MAX_FILE_BYTES", default=20 * 1024 * 1024)
+INGEST_INSERT_CHUNK = env.int("INGEST_INSERT_CHUNK", default=2_000)
+DATA_UPLOAD_MAX_MEMORY_SIZE = INGEST_MAX_BODY_BYTES
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+# --- Classification (DESIGN §4) -----------------------------------------------------------------
+GOOGLE_API_KEY = env.str("GOOGLE_API_KEY", default="")
+CLASSIFIER_BACKEND = env.str("CLASSIFIER_BACKEND", default="gemini" if GOOGLE_API_KEY else "local")
+if CLASSIFIER_BACKEND not in {"local", "gemini"}:
+    raise ImproperlyConfigured("CLASSIFIER_BACKEND must be 'local' or 'gemini'.")
+LOCAL_CLASSIFIER_MODEL = env.str("LOCAL_CLASSIFIER_MODEL", default="default")  # default | fast
+MODEL_DIR = Path(env.str("MODEL_DIR", default=str(BASE_DIR / "var" / "models")))
+GEMINI_MODEL = env.str("GEMINI_MODEL", default="gemini-2.5-flash-lite")
+GEMINI_BASE_URL = env.str("GEMINI_BASE_URL", default="")
+GEMINI_TIMEOUT_SECONDS = env.float("GEMINI_TIMEOUT_SECONDS", default=60.0)
+GEMINI_BATCH_SIZE = env.int("GEMINI_BATCH_SIZE", default=50)
+GEMINI_RPM = env.int("GEMINI_RPM", default=60)
+GEMINI_TPM = env.int("GEMINI_TPM", default=250_000)
+GEMINI_PROMPT_VERSION = env.str("GEMINI_PROMPT_VERSION", default="classify_v1")
+# USD per million tokens (input, output); used to estimate the cost of each call.
+GEMINI_PRICES_PER_MILLION = {
+    "gemini-2.5-flash-lite": {"input": 0.10, "output": 0.40},
+    "gemini-2.5-flash": {"input": 0.30, "output": 2.50},
+    "gemini-3-flash-preview": {"input": 0.50, "output": 3.00},
+}
+CLASSIFY_BATCH_SIZE = env.int(
+    "CLASSIFY_BATCH_SIZE", default=GEMINI_BATCH_SIZE if CLASSIFIER_BACKEND == "gemini" else 500
+)
+CLASSIFY_MAX_ATTEMPTS = env.int("CLASSIFY_MAX_ATTEMPTS", default=5)
+CLASSIFY_RETRY_BASE_SECONDS = env.float("CLASSIFY_RETRY_BASE_SECONDS", default=2.0)
+CLASSIFY_RETRY_MAX_SECONDS = env.float("CLASSIFY_RETRY_MAX_SECONDS", default=300.0)
+REVIEW_CONFIDENCE_BELOW = env.float("REVIEW_CONFIDENCE_BELOW", default=0.6)
+REVIEW_MARGIN_BELOW = env.float("REVIEW_MARGIN_BELOW", default=0.15)
+SWEEPER_PENDING_AFTER = timedelta(seconds=env.int("SWEEPER_PENDING_AFTER", default=180))
+SWEEPER_PROCESSING_AFTER = timedelta(seconds=env.int("SWEEPER_PROCESSING_AFTER", default=600))
+SWEEPER_INTERVAL_SECONDS = env.int("SWEEPER_INTERVAL_SECONDS", default=60)
+
+CELERY_BEAT_SCHEDULE = {
+    "sweep-stuck-comments": {
+        "task": "insights.tasks.sweep_stuck_comments",
+        "schedule": float(SWEEPER_INTERVAL_SECONDS),
+    },
+}
+
+# --- E-mail ---------------------------------------------------------------------------
+if env.str("EMAIL_URL", default=""):
+    vars().update(env.email_url("EMAIL_URL"))
+else:
+    EMAIL_BACKEND = env.str(
+        "EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend"
+    )
+    EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
+    EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+    EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
+    EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
+    EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+DEFAULT_FROM_EMAIL = env.str(
+    "DEFAULT_FROM_EMAIL", default="AluMusic Insights <insights@alumusic.local>"
+)
+
+# --- Demo account (make demo) ------------------------------------------------------------------
+DEMO_CURATOR_EMAIL = env.str("DEMO_CURATOR_EMAIL", default="curadoria@alumusic.local")
+DEMO_CURATOR_PASSWORD = env.str("DEMO_CURATOR_PASSWORD", default="")
+
+# --- Security in production ----------------------------------------------------------------------
+if not DEBUG:
+    SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=True)
+    CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=True)
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_CONTENT_TYPE_NOSNIFF = True
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+}

@@ -1,0 +1,16 @@
+"""Top-level URL map: landing page, admin, auth, API (legacy routes and /api/v1/), docs."""
+
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import TemplateView
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+urlpatterns = [
+    path("", TemplateView.as_view(template_name="landing.html"), name="landing"),
+    path("admin/", admin.site.urls),
+    path("auth/", include("accounts.urls")),
+    path("api/", include("comments.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+]

@@ -1,0 +1,184 @@
+"""Comments from listeners, the canonical tag taxonomy and the tags each comment carries."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Status(models.TextChoices):
+    PENDING = "PENDENTE", _("Pendente")
+    PROCESSING = "PROCESSANDO", _("Processando")
+    DONE = "CONCLUIDO", _("Concluído")
+    FAILED = "FALHOU", _("Falhou")
+
+
+class Category(models.TextChoices):
+    PRAISE = "ELOGIO", _("Elogio")
+    CRITICISM = "CRÍTICA", _("Crítica")
+    SUGGESTION = "SUGESTÃO", _("Sugestão")
+    QUESTION = "DÚVIDA", _("Dúvida")
+    SPAM = "SPAM", _("Spam")
+
+
+class Source(models.TextChoices):
+    API = "api", _("API")
+    UPLOAD = "upload", _("Upload de arquivo")
+    IMPORT = "import", _("Importação (manage.py)")
+    ADMIN = "admin", _("Admin")
+
+
+class Comment(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    text = models.TextField(_("texto"))
+    source = models.CharField(
+        _("origem"), max_length=10, choices=Source.choices, default=Source.API
+    )
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("enviado por"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="submitted_comments",
+    )
+    received_at = models.DateTimeField(_("recebido em"), default=timezone.now)
+    # When classification was last enqueued; the sweeper re-enqueues stale PENDENTE rows.
+    enqueued_at = models.DateTimeField(_("enfileirado em"), null=True, blank=True)
+
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.PENDING
+    )
+    category = models.CharField(  # noqa: DJ001 - NULL means "not classified yet"
+        _("categoria"), max_length=10, choices=Category.choices, null=True, blank=True
+    )
+    confidence = models.FloatField(_("confiança"), null=True, blank=True)
+    # Probability gap between the two most likely labels; small gaps go to review.
+    margin = models.FloatField(_("margem"), null=True, blank=True)
+    tags = models.ManyToManyField("Tag", through="CommentTag", related_name="comments", blank=True)
+
+    claimed_at = models.DateTimeField(_("em processamento desde"), null=True, blank=True)
+    classified_at = models.DateTimeField(_("classificado em"), null=True, blank=True)
+    classifier_backend = models.CharField(_("backend"), max_length=20, blank=True)
+    classifier_model = models.CharField(_("modelo"), max_length=100, blank=True)
+    prompt_version = models.CharField(_("versão do prompt/modelo"), max_length=50, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("tentativas"), default=0)
+    last_error = models.TextField(_("último erro"), blank=True)
+
+    needs_review = models.BooleanField(_("precisa de revisão"), default=False)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("revisado por"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="reviewed_comments",
+    )
+    reviewed_at = models.DateTimeField(_("revisado em"), null=True, blank=True)
+    category_set_by_human = models.BooleanField(_("categoria definida por curador"), default=False)
+    tags_set_by_human = models.BooleanField(_("tags definidas por curador"), default=False)
+
+    class Meta:
+        verbose_name = _("comentário")
+        verbose_name_plural = _("comentários")
+        ordering = ("-received_at", "-id")
+        indexes = [
+            # Newest-first listing, cursor pagination and the report's time windows.
+            models.Index(fields=["-received_at", "-id"], name="comment_received_idx"),
+            models.Index(fields=["status", "-received_at"], name="comment_status_idx"),
+            models.Index(fields=["category", "-received_at"], name="comment_category_idx"),
+            models.Index(fields=["submitted_by", "-received_at"], name="comment_submitter_idx"),
+            # The curators' review queue is a small slice of the table.
+            models.Index(
+                fields=["-received_at"],
+                condition=Q(needs_review=True),
+                name="comment_review_queue_idx",
+            ),
+            # The sweeper looks for stale PENDENTE/PROCESSANDO rows only.
+            models.Index(
+                fields=["status", "enqueued_at"],
+                condition=Q(status__in=["PENDENTE", "PROCESSANDO"]),
+                name="comment_unfinished_idx",
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(confidence__isnull=True) | Q(confidence__gte=0, confidence__lte=1),
+                name="comment_confidence_0_1",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=Status.values), name="comment_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(category__isnull=True) | Q(category__in=Category.values),
+                name="comment_category_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="CONCLUIDO") | Q(category__isnull=False),
+                name="comment_done_has_category",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.text[:80]
+
+
+class TagOrigin(models.TextChoices):
+    TAXONOMY = "taxonomy", _("Taxonomia")
+    LLM = "llm", _("Sugerida pelo LLM")
+    CURATOR = "curator", _("Criada por curador")
+
+
+class Tag(models.Model):
+    code = models.SlugField(_("código"), max_length=60, unique=True)
+    description = models.CharField(_("descrição"), max_length=255, blank=True)
+    origin = models.CharField(
+        _("origem"), max_length=10, choices=TagOrigin.choices, default=TagOrigin.TAXONOMY
+    )
+    merged_into = models.ForeignKey(
+        "self",
+        verbose_name=_("mesclada em"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="aliases",
+    )
+    created_at = models.DateTimeField(_("criada em"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
+        ordering = ("code",)
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(code__regex=r"^[a-z0-9]+(_[a-z0-9]+)*$"), name="tag_code_snake_case"
+            ),
+            models.CheckConstraint(
+                condition=~Q(merged_into=models.F("id")), name="tag_not_merged_into_itself"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class CommentTag(models.Model):
+    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="comment_tags")
+    tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="comment_tags")
+    explanation = models.CharField(_("explicação"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("tag do comentário")
+        verbose_name_plural = _("tags do comentário")
+        constraints = [
+            models.UniqueConstraint(fields=["comment", "tag"], name="comment_tag_unique"),
+        ]
+        indexes = [models.Index(fields=["tag", "comment"], name="commenttag_tag_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.comment_id}:{self.tag_id}"

@@ -1,0 +1,19 @@
+"""Signal receivers: react to `comments` events by enqueueing work, nothing more."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.dispatch import receiver
+
+from comments.signals import comments_ingested
+
+from . import services
+
+logger = logging.getLogger(__name__)
+
+
+@receiver(comments_ingested, dispatch_uid="insights.enqueue_classification")
+def enqueue_classification(sender: Any, comment_ids: list[str], **kwargs: Any) -> None:
+    services.classification_enqueue(comment_ids=comment_ids)

@@ -1,0 +1,50 @@
+"""Suite-wide fixtures: API clients, a real Celery worker, a clean broker."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from rest_framework.test import APIClient
+
+from tests.factories import ApiClientFactory, CuratorFactory
+from tests.worker import WorkerProcess, purge_broker, start_worker
+
+
+@pytest.fixture
+def api_client() -> APIClient:
+    return APIClient()
+
+
+@pytest.fixture
+def client_user(db):
+    return ApiClientFactory()
+
+
+@pytest.fixture
+def curator(db):
+    return CuratorFactory()
+
+
+@pytest.fixture
+def auth_client(client_user) -> APIClient:
+    """An API client authenticated as a regular API client account (JWT-equivalent)."""
+    client = APIClient()
+    client.force_authenticate(client_user)
+    return client
+
+
+@pytest.fixture
+def clean_broker() -> Iterator[None]:
+    purge_broker()
+    yield
+    purge_broker()
+
+
+@pytest.fixture
+def celery_worker(transactional_db, clean_broker, tmp_path: Path) -> Iterator[WorkerProcess]:
+    """A real `celery worker` process (local backend) on the test database and Redis."""
+    worker = start_worker(tmp_path)
+    yield worker
+    worker.stop()

@@ -1,0 +1,55 @@
+"""factory_boy factories shared by the whole suite."""
+
+from __future__ import annotations
+
+import factory
+from django.contrib.auth.models import Group
+
+from accounts.models import API_CLIENTS_GROUP, CURATORS_GROUP, User
+from comments.models import Comment, Tag
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"usuario{n}@exemplo.com.br")
+    password = factory.PostGenerationMethodCall("set_password", "senha-Forte-123")
+
+    @factory.post_generation
+    def save_user(self, create: bool, extracted: object, **kwargs: object) -> None:
+        if create:
+            self.save()
+
+
+class ApiClientFactory(UserFactory):
+    @factory.post_generation
+    def join_group(self, create: bool, extracted: object, **kwargs: object) -> None:
+        if create:
+            self.groups.add(Group.objects.get_or_create(name=API_CLIENTS_GROUP)[0])
+
+
+class CuratorFactory(UserFactory):
+    is_staff = True
+
+    @factory.post_generation
+    def join_group(self, create: bool, extracted: object, **kwargs: object) -> None:
+        if create:
+            self.groups.add(Group.objects.get_or_create(name=CURATORS_GROUP)[0])
+
+
+class CommentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Comment
+
+    text = factory.Faker("sentence", locale="pt_BR")
+
+
+class TagFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Tag
+        django_get_or_create = ("code",)
+
+    code = factory.Sequence(lambda n: f"tag_{n}")
+    description = "Tag de teste"
