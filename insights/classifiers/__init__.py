@@ -1,0 +1,23 @@
+"""Classifier backends behind one interface; `get_backend` picks one by name or by settings."""
+
+from __future__ import annotations
+
+from django.conf import settings
+
+from .base import ClassifierBackend
+
+BACKEND_NAMES = ("local", "gemini")
+
+
+def get_backend(name: str | None = None) -> ClassifierBackend:
+    """The process-wide instance of backend `name` (default: settings.CLASSIFIER_BACKEND)."""
+    name = name or settings.CLASSIFIER_BACKEND
+    if name == "local":
+        from .local import LocalBackend
+
+        return LocalBackend.shared()
+    if name == "gemini":
+        from .gemini import GeminiBackend
+
+        return GeminiBackend.shared()
+    raise ValueError(f"Unknown classifier backend {name!r}; expected one of {BACKEND_NAMES}.")

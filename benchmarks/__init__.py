@@ -1,0 +1,1 @@
+"""Performance benchmarks against the targets of DESIGN §8 (`make bench`)."""
