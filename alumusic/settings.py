@@ -213,6 +213,10 @@ GEMINI_BATCH_SIZE = env.int("GEMINI_BATCH_SIZE", default=50)
 GEMINI_RPM = env.int("GEMINI_RPM", default=60)
 GEMINI_TPM = env.int("GEMINI_TPM", default=250_000)
 GEMINI_PROMPT_VERSION = env.str("GEMINI_PROMPT_VERSION", default="classify_v1")
+# The rate limits' window (60 s in production; tests and benchmarks shrink it) and how long a
+# request may wait for a slot before the call is retried later instead.
+GEMINI_RATE_WINDOW_SECONDS = env.float("GEMINI_RATE_WINDOW_SECONDS", default=60.0)
+GEMINI_RATE_MAX_WAIT_SECONDS = env.float("GEMINI_RATE_MAX_WAIT_SECONDS", default=30.0)
 # USD per million tokens (input, output); used to estimate the cost of each call.
 GEMINI_PRICES_PER_MILLION = {
     "gemini-2.5-flash-lite": {"input": 0.10, "output": 0.40},

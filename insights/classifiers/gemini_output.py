@@ -1,0 +1,188 @@
+"""What goes to Gemini and what may come back: the data payload, response schema and validator.
+
+The model's answer is untrusted text (it may be cut off, malformed, or echo a comment that tries
+to inject output), so it is checked field by field against what was sent: only ids we sent, each
+once; a label from the enum; a confidence within 0..1; well-formed tag codes.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from .base import CATEGORIES, Classification, ClassificationFailure, CommentInput, TagResult
+
+logger = logging.getLogger(__name__)
+
+# Output budget per comment: id (~20 tokens), label, confidence and up to three explained tags.
+OUTPUT_TOKENS_PER_COMMENT = 200
+OUTPUT_TOKENS_OVERHEAD = 256
+MAX_TAGS = 5
+MAX_EXPLANATION_CHARS = 300
+_TAG_CODE_RE = re.compile(r"^[a-z][a-z0-9_]{1,49}$")
+
+# OpenAPI-style schema (GenerateContentConfig.response_schema), served on v1beta.
+RESPONSE_SCHEMA: dict[str, Any] = {
+    "type": "ARRAY",
+    "items": {
+        "type": "OBJECT",
+        "properties": {
+            "id": {"type": "STRING"},
+            "categoria": {"type": "STRING", "format": "enum", "enum": list(CATEGORIES)},
+            "confianca": {"type": "NUMBER", "minimum": 0, "maximum": 1},
+            "tags": {
+                "type": "ARRAY",
+                "items": {
+                    "type": "OBJECT",
+                    "properties": {
+                        "codigo": {"type": "STRING"},
+                        "explicacao": {"type": "STRING"},
+                    },
+                    "required": ["codigo", "explicacao"],
+                    "propertyOrdering": ["codigo", "explicacao"],
+                },
+            },
+        },
+        "required": ["id", "categoria", "confianca", "tags"],
+        "propertyOrdering": ["id", "categoria", "confianca", "tags"],
+    },
+}
+
+
+class InvalidOutput(Exception):
+    """The answer as a whole is unusable (not JSON, not an array): retry the call."""
+
+
+@dataclass
+class ParsedOutput:
+    """A validated answer: results and per-comment failures; ids never answered are absent."""
+
+    classifications: list[Classification] = field(default_factory=list)
+    failures: list[ClassificationFailure] = field(default_factory=list)
+    missing_ids: list[str] = field(default_factory=list)
+    extra_ids: list[str] = field(default_factory=list)
+
+    @property
+    def complete(self) -> bool:
+        return not (self.failures or self.missing_ids or self.extra_ids)
+
+
+def request_payload(items: Sequence[CommentInput]) -> str:
+    """The comments as a JSON data array, the only place their text ever goes."""
+    return json.dumps([{"id": item.id, "texto": item.text} for item in items], ensure_ascii=False)
+
+
+def output_token_budget(count: int) -> int:
+    """`max_output_tokens` for a request of `count` comments."""
+    return OUTPUT_TOKENS_OVERHEAD + OUTPUT_TOKENS_PER_COMMENT * count
+
+
+def output_parse(
+    text: str | None, items: Sequence[CommentInput], *, model: str, prompt_version: str
+) -> ParsedOutput:
+    """Validate the raw answer against the sent `items`; InvalidOutput if it is not usable."""
+    entries = _entries(text)
+    sent = {item.id for item in items}
+    by_id = _entries_by_sent_id(entries, sent)
+    parsed = ParsedOutput()
+    parsed.extra_ids = sorted({str(e["id"]) for e in entries if e.get("id") is not None} - sent)
+    if parsed.extra_ids:
+        logger.warning("Gemini answered %d ids it was not sent; ignored", len(parsed.extra_ids))
+    for item in items:
+        entry = by_id.get(item.id)
+        if entry is None:
+            parsed.missing_ids.append(item.id)
+        elif isinstance(entry, ClassificationFailure):
+            parsed.failures.append(entry)
+        else:
+            _add_entry(parsed, item.id, entry, model=model, prompt_version=prompt_version)
+    return parsed
+
+
+def _entries(text: str | None) -> list[dict[str, Any]]:
+    if not text:
+        raise InvalidOutput(_("resposta vazia do Gemini"))
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise InvalidOutput(_("resposta do Gemini não é JSON válido: %s") % error) from error
+    if isinstance(data, dict) and isinstance(data.get("items"), list):
+        data = data["items"]  # tolerated wrapper; the schema asks for a bare array
+    if not isinstance(data, list):
+        raise InvalidOutput(_("resposta do Gemini não é um array JSON"))
+    return [entry for entry in data if isinstance(entry, dict)]
+
+
+def _entries_by_sent_id(
+    entries: list[dict[str, Any]], sent: set[str]
+) -> dict[str, dict[str, Any] | ClassificationFailure]:
+    """One entry per sent id. An id answered twice is ambiguous (one may be injected): a failure."""
+    counts = Counter(str(entry.get("id")) for entry in entries)
+    by_id: dict[str, dict[str, Any] | ClassificationFailure] = {}
+    for entry in entries:
+        comment_id = str(entry.get("id"))
+        if comment_id not in sent:
+            continue
+        if counts[comment_id] > 1:
+            reason = _("o Gemini respondeu mais de uma vez para o mesmo comentário")
+            by_id[comment_id] = ClassificationFailure(id=comment_id, reason=reason)
+        else:
+            by_id[comment_id] = entry
+    return by_id
+
+
+def _add_entry(
+    parsed: ParsedOutput, comment_id: str, entry: dict[str, Any], *, model: str, prompt_version: str
+) -> None:
+    category = entry.get("categoria")
+    confidence = entry.get("confianca")
+    if category not in CATEGORIES:
+        reason = _("categoria fora do conjunto permitido: %r") % (str(category)[:40],)
+        parsed.failures.append(ClassificationFailure(id=comment_id, reason=reason))
+        return
+    if not _is_probability(confidence):
+        reason = _("confiança fora do intervalo 0..1: %r") % (str(confidence)[:40],)
+        parsed.failures.append(ClassificationFailure(id=comment_id, reason=reason))
+        return
+    parsed.classifications.append(
+        Classification(
+            id=comment_id,
+            category=category,
+            confidence=float(confidence),
+            tags=_tags(entry.get("tags")),
+            backend="gemini",
+            model=model,
+            prompt_version=prompt_version,
+        )
+    )
+
+
+def _is_probability(value: object) -> bool:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    return math.isfinite(value) and 0.0 <= value <= 1.0
+
+
+def _tags(raw: object) -> tuple[TagResult, ...]:
+    """Well-formed tags only (a bad tag is dropped, not worth failing the comment over)."""
+    if not isinstance(raw, list):
+        return ()
+    tags: dict[str, TagResult] = {}
+    for entry in raw:
+        if not isinstance(entry, dict):
+            continue
+        code = str(entry.get("codigo", "")).strip().lower()
+        if not _TAG_CODE_RE.match(code):
+            logger.info("Dropped malformed tag code %r from Gemini", code[:60])
+            continue
+        explanation = str(entry.get("explicacao") or "").strip()[:MAX_EXPLANATION_CHARS]
+        tags.setdefault(code, TagResult(code=code, explanation=explanation))
+    return tuple(tags.values())[:MAX_TAGS]

@@ -1,0 +1,466 @@
+"""A fake Gemini server speaking the REST protocol google-genai uses, with scripted behaviours.
+
+Runs in the test process (a ThreadingHTTPServer on 127.0.0.1, a free port); the code under test
+(in-process or in a Celery worker process) reaches it over real HTTP through `GEMINI_BASE_URL`.
+By default it answers every comment correctly with a keyword rule; tests script failures:
+
+    with FakeGemini() as fake:
+        fake.script(Behaviour.rate_limited(retry_delay=1), Behaviour.success())
+        fake.default = Behaviour.output_blocked(marker="BLOQUEAR")
+
+Scripted behaviours are used once each, in order, then `default` answers. Every request is kept
+in `fake.requests` for assertions (batch sizes, system instruction, generation config, timing).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from lib.text import fold_accents
+
+CATEGORIES = ("ELOGIO", "CRÍTICA", "SUGESTÃO", "DÚVIDA", "SPAM")
+_PATH_RE = re.compile(r"^/(v1beta|v1)/models/([^/:]+):generateContent$")
+_ORDER_RE = re.compile(r"classifi\w*\s+(?:como|as)\s+[\"'“]?([\wÀ-ÿ]+)", re.IGNORECASE)
+
+# The honest answer: the first rule whose keyword appears (accents folded) wins; else ELOGIO.
+_CATEGORY_RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("SPAM", ("http", "www.", "link na bio", "link da bio", "cupom", "me segue", "sigam",
+              "sorteio", "ganhe ", "clique", "promocao")),
+    ("SUGESTÃO", ("seria legal", "seria bom", "que tal", "poderiam", "deveriam", "sugiro",
+                  "por que voces nao", "pq vcs nao", "sugestao", "coloquem", "adicionem")),
+    ("CRÍTICA", ("ruim", "pessim", "horrivel", "trava", "fecha sozinho", "bug", "erro", "caro",
+                 "nao funciona", "lento", "decepc", "pior", "anuncio", "baixo demais")),
+    ("DÚVIDA", ("quando", "como ", "onde", "qual ", "quanto", "alguem sabe", "?")),
+)  # fmt: skip
+_TAG_RULES: dict[str, tuple[str, ...]] = {
+    "show_ingresso": ("ingresso",),
+    "show": ("show",),
+    "bug_app": ("trava", "bug", "erro"),
+    "app": ("app", "aplicativo"),
+    "album": ("album",),
+    "playlist": ("playlist",),
+    "letra": ("letra",),
+    "preco_assinatura": ("preco", "caro", "plano", "assinatura"),
+    "qualidade_audio": ("audio", "som "),
+    "anuncios": ("anuncio",),
+    "link_externo": ("http", "www."),
+    "promocao_externa": ("cupom", "sorteio", "promocao"),
+    "autopromocao": ("me segue", "sigam"),
+}
+
+
+def honest_category(text: str) -> str:
+    """The label the fake gives `text` when nothing is scripted (a keyword rule)."""
+    folded = fold_accents(text)
+    for category, keywords in _CATEGORY_RULES:
+        if any(keyword in folded for keyword in keywords):
+            return category
+    return "ELOGIO"
+
+
+def honest_entry(comment: dict[str, Any]) -> dict[str, Any]:
+    """The fake's correct answer for one `{"id", "texto"}` comment."""
+    text = str(comment.get("texto", ""))
+    folded = fold_accents(text)
+    found = {code: [k for k in keywords if k in folded] for code, keywords in _TAG_RULES.items()}
+    tags = [
+        {"codigo": code, "explicacao": f'menciona "{hits[0].strip()}"'}
+        for code, hits in found.items()
+        if hits
+    ][:3]
+    return {"id": comment.get("id"), "categoria": honest_category(text), "confianca": 0.9,
+            "tags": tags}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Behaviour:
+    """How the fake answers one request. `marker`: only requests/comments whose text contains it
+    are affected (others get a correct answer); empty means every one."""
+
+    kind: str = "success"
+    retry_delay: float | None = None
+    delay: float = 0.0
+    marker: str = ""
+    over: int = 0
+    count: int = 1
+
+    @classmethod
+    def success(cls) -> Behaviour:
+        return cls("success")
+
+    @classmethod
+    def rate_limited(cls, retry_delay: float = 1.0) -> Behaviour:
+        return cls("rate_limited", retry_delay=retry_delay)
+
+    @classmethod
+    def server_error(cls, retry_delay: float | None = None) -> Behaviour:
+        return cls("server_error", retry_delay=retry_delay)
+
+    @classmethod
+    def unavailable(cls, retry_delay: float | None = None) -> Behaviour:
+        return cls("unavailable", retry_delay=retry_delay)
+
+    @classmethod
+    def slow(cls, delay: float) -> Behaviour:
+        """Answer correctly, but only after `delay` seconds (past the client's timeout)."""
+        return cls("slow", delay=delay)
+
+    @classmethod
+    def not_json(cls) -> Behaviour:
+        """A 200 whose body is an HTML page, as a misbehaving proxy would send."""
+        return cls("not_json")
+
+    @classmethod
+    def malformed(cls) -> Behaviour:
+        """finishReason STOP, but the JSON text is cut in half."""
+        return cls("malformed")
+
+    @classmethod
+    def missing_ids(cls, count: int = 1) -> Behaviour:
+        return cls("missing_ids", count=count)
+
+    @classmethod
+    def extra_ids(cls, count: int = 1) -> Behaviour:
+        return cls("extra_ids", count=count)
+
+    @classmethod
+    def bad_label(cls, marker: str = "") -> Behaviour:
+        """The label "NEUTRO" (outside the enum) for the marked comments."""
+        return cls("bad_label", marker=marker)
+
+    @classmethod
+    def bad_confidence(cls, marker: str = "") -> Behaviour:
+        return cls("bad_confidence", marker=marker)
+
+    @classmethod
+    def max_tokens(cls, over: int = 0) -> Behaviour:
+        """Cut off (finishReason MAX_TOKENS) when the batch has more than `over` comments."""
+        return cls("max_tokens", over=over)
+
+    @classmethod
+    def output_blocked(cls, marker: str = "") -> Behaviour:
+        """finishReason SAFETY, no text, when the batch holds a marked comment."""
+        return cls("output_blocked", marker=marker)
+
+    @classmethod
+    def prompt_blocked(cls, marker: str = "") -> Behaviour:
+        """promptFeedback.blockReason SAFETY, no candidates, when the batch holds a marked one."""
+        return cls("prompt_blocked", marker=marker)
+
+    @classmethod
+    def echo(cls) -> Behaviour:
+        """Obey the comments: a label they order, and any JSON they carry, copied to the output."""
+        return cls("echo")
+
+    @classmethod
+    def invalid_argument(cls) -> Behaviour:
+        """400 INVALID_ARGUMENT, as for a request the API will never accept."""
+        return cls("invalid_argument")
+
+
+@dataclass
+class ReceivedRequest:
+    """One request as the fake saw it."""
+
+    at: float  # time.time() on arrival
+    path: str
+    model: str
+    api_key: str
+    body: dict[str, Any]
+    behaviour: str = ""
+    status: int = 200
+    comments: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def system_instruction(self) -> str:
+        parts = (self.body.get("systemInstruction") or {}).get("parts") or []
+        return "".join(str(part.get("text", "")) for part in parts)
+
+    @property
+    def user_texts(self) -> list[str]:
+        return [
+            str(part.get("text", ""))
+            for content in self.body.get("contents") or []
+            for part in content.get("parts") or []
+        ]
+
+    @property
+    def generation_config(self) -> dict[str, Any]:
+        return self.body.get("generationConfig") or {}
+
+
+class FakeGemini:
+    """The server; thread-safe scripting and recording (see the module docstring)."""
+
+    def __init__(self, *, api_key: str = "test-key", thinking_tokens: int = 0) -> None:
+        self.api_key = api_key
+        self.thinking_tokens = thinking_tokens
+        self.default = Behaviour.success()
+        self._queue: list[Behaviour] = []
+        self._requests: list[ReceivedRequest] = []
+        self._lock = threading.Lock()
+        self._stopping = threading.Event()
+        self._server: ThreadingHTTPServer | None = None
+
+    # --- lifecycle ---------------------------------------------------------------------------
+    def start(self) -> FakeGemini:
+        handler = type("Handler", (_Handler,), {"fake": self})
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._server.daemon_threads = True
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        self._stopping.set()
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+
+    def __enter__(self) -> FakeGemini:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def url(self) -> str:
+        assert self._server is not None, "start() the fake first"
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    # --- scripting and inspection ------------------------------------------------------------
+    def script(self, *behaviours: Behaviour) -> None:
+        """Answer the next requests with `behaviours`, one each, before falling back to default."""
+        with self._lock:
+            self._queue.extend(behaviours)
+
+    def reset(self) -> None:
+        with self._lock:
+            self._queue.clear()
+            self._requests.clear()
+            self.default = Behaviour.success()
+
+    @property
+    def requests(self) -> list[ReceivedRequest]:
+        with self._lock:
+            return list(self._requests)
+
+    def sent_ids(self) -> list[str]:
+        return [str(c.get("id")) for request in self.requests for c in request.comments]
+
+    def _next_behaviour(self) -> Behaviour:
+        with self._lock:
+            return self._queue.pop(0) if self._queue else self.default
+
+    def _record(self, request: ReceivedRequest) -> None:
+        with self._lock:
+            self._requests.append(request)
+
+    def sleep(self, seconds: float) -> None:
+        """A sleep that ends early when the server stops."""
+        self._stopping.wait(seconds)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    fake: FakeGemini
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass  # quiet test output
+
+    def do_POST(self) -> None:
+        body_bytes = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        path = self.path.split("?", 1)[0]
+        match = _PATH_RE.match(path)
+        if not match:
+            self._error(404, "NOT_FOUND", f"Path {path} not found.")
+            return
+        key = self.headers.get("x-goog-api-key", "")
+        try:
+            body = json.loads(body_bytes or b"{}")
+        except json.JSONDecodeError:
+            body = {}
+        request = ReceivedRequest(
+            at=time.time(), path=path, model=match.group(2), api_key=key, body=body,
+            comments=_comments_of(body),
+        )  # fmt: skip
+        self.fake._record(request)
+        if self._rejected_key(request):
+            return
+        behaviour = self.fake._next_behaviour()
+        request.behaviour = behaviour.kind
+        request.status = self._answer(request, behaviour)
+
+    # --- answers -----------------------------------------------------------------------------
+    def _rejected_key(self, request: ReceivedRequest) -> bool:
+        if not request.api_key:
+            request.status = self._error(
+                403, "PERMISSION_DENIED", "Method doesn't allow unregistered callers."
+            )
+            return True
+        if request.api_key != self.fake.api_key:
+            details = [{"@type": "type.googleapis.com/google.rpc.ErrorInfo",
+                        "reason": "API_KEY_INVALID", "domain": "googleapis.com"}]  # fmt: skip
+            request.status = self._error(
+                400, "INVALID_ARGUMENT", "API key not valid. Please pass a valid API key.", details
+            )
+            return True
+        return False
+
+    def _answer(self, request: ReceivedRequest, behaviour: Behaviour) -> int:
+        kind = behaviour.kind
+        if kind in _HTTP_ERRORS:
+            code, status, message = _HTTP_ERRORS[kind]
+            return self._error(code, status, message, _retry_info(behaviour.retry_delay))
+        if kind == "not_json":
+            return self._send(200, b"<html><body>502 upstream hiccup</body></html>", "text/html")
+        if kind == "slow":
+            self.fake.sleep(behaviour.delay)
+        comments = request.comments
+        affected = [c for c in comments if behaviour.marker in str(c.get("texto", ""))]
+        if kind == "prompt_blocked" and affected:
+            usage = {
+                "promptTokenCount": _tokens(request.body),
+                "totalTokenCount": _tokens(request.body),
+            }
+            feedback = {"blockReason": "SAFETY"}
+            payload = {
+                "promptFeedback": feedback,
+                "usageMetadata": usage,
+                "modelVersion": request.model,
+            }
+            return self._json(200, payload)
+        if kind == "output_blocked" and affected:
+            candidate = {
+                "finishReason": "SAFETY",
+                "index": 0,
+                "safetyRatings": [
+                    {"category": "HARM_CATEGORY_HARASSMENT", "probability": "HIGH", "blocked": True}
+                ],
+            }
+            return self._success(request, None, candidate)
+        if kind == "max_tokens" and len(comments) > behaviour.over:
+            text = json.dumps([honest_entry(c) for c in comments], ensure_ascii=False)
+            return self._success(request, text[: len(text) // 2], {"finishReason": "MAX_TOKENS"})
+        return self._success(request, _entries_text(comments, behaviour, affected))
+
+    def _success(
+        self, request: ReceivedRequest, text: str | None, candidate: dict[str, Any] | None = None
+    ) -> int:
+        candidate = {"finishReason": "STOP", "index": 0, **(candidate or {})}
+        if text is not None:
+            candidate["content"] = {"role": "model", "parts": [{"text": text}]}
+        usage = {"promptTokenCount": _tokens(request.body),
+                 "candidatesTokenCount": len(text or "") // 4}  # fmt: skip
+        if self.fake.thinking_tokens:
+            usage["thoughtsTokenCount"] = self.fake.thinking_tokens
+        usage["totalTokenCount"] = sum(usage.values())
+        return self._json(200, {
+            "candidates": [candidate], "usageMetadata": usage,
+            "modelVersion": f"{request.model}-fake-001", "responseId": uuid.uuid4().hex,
+        })  # fmt: skip
+
+    def _error(
+        self, code: int, status: str, message: str, details: list[dict[str, Any]] | None = None
+    ) -> int:
+        error: dict[str, Any] = {"code": code, "message": message, "status": status}
+        if details:
+            error["details"] = details
+        return self._json(code, {"error": error})
+
+    def _json(self, code: int, payload: dict[str, Any]) -> int:
+        return self._send(
+            code, json.dumps(payload, ensure_ascii=False).encode(), "application/json"
+        )
+
+    def _send(self, code: int, body: bytes, content_type: str) -> int:
+        try:
+            self.send_response(code)
+            self.send_header("Content-Type", f"{content_type}; charset=UTF-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client gave up (a timeout test): nothing to answer
+        return code
+
+
+_HTTP_ERRORS: dict[str, tuple[int, str, str]] = {
+    "rate_limited": (429, "RESOURCE_EXHAUSTED", "You exceeded your current quota."),
+    "server_error": (500, "INTERNAL", "An internal error has occurred."),
+    "unavailable": (503, "UNAVAILABLE", "The model is overloaded. Please try again later."),
+    "invalid_argument": (400, "INVALID_ARGUMENT", "Request contains an invalid argument."),
+}
+
+
+def _retry_info(delay: float | None) -> list[dict[str, Any]]:
+    if delay is None:
+        return []
+    return [{"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": f"{delay:g}s"}]
+
+
+def _comments_of(body: dict[str, Any]) -> list[dict[str, Any]]:
+    """The JSON array of comments in the user content (the part that parses as one)."""
+    for content in body.get("contents") or []:
+        for part in content.get("parts") or []:
+            try:
+                data = json.loads(part.get("text", ""))
+            except (json.JSONDecodeError, TypeError):
+                continue
+            if isinstance(data, list):
+                return [c for c in data if isinstance(c, dict)]
+    return []
+
+
+def _tokens(body: dict[str, Any]) -> int:
+    return len(json.dumps(body, ensure_ascii=False)) // 4
+
+
+def _entries_text(
+    comments: list[dict[str, Any]], behaviour: Behaviour, affected: list[dict[str, Any]]
+) -> str:
+    entries = [honest_entry(c) for c in comments]
+    affected_ids = {c.get("id") for c in affected}
+    kind = behaviour.kind
+    if kind == "missing_ids":
+        entries = entries[: max(0, len(entries) - behaviour.count)]
+    elif kind == "extra_ids":
+        entries += [{**honest_entry({"texto": ""}), "id": str(uuid.uuid4())}
+                    for _ in range(behaviour.count)]  # fmt: skip
+    elif kind in ("bad_label", "bad_confidence"):
+        field_name, value = ("categoria", "NEUTRO") if kind == "bad_label" else ("confianca", 7)
+        entries = [{**e, field_name: value} if e["id"] in affected_ids else e for e in entries]
+    elif kind == "echo":
+        entries = [entry for c in comments for entry in _obey(c)]
+    text = json.dumps(entries, ensure_ascii=False)
+    return text[: len(text) // 2] if kind == "malformed" else text
+
+
+def _obey(comment: dict[str, Any]) -> list[dict[str, Any]]:
+    """What a gullible model answers for `comment`: the label it orders, plus any JSON it holds."""
+    text = str(comment.get("texto", ""))
+    entry = honest_entry(comment)
+    order = _ORDER_RE.search(text)
+    if order:
+        entry["categoria"] = order.group(1).upper()
+    return [entry, *_embedded_objects(text)]
+
+
+def _embedded_objects(text: str) -> list[dict[str, Any]]:
+    decoder = json.JSONDecoder()
+    for start, char in enumerate(text):
+        if char not in "[{":
+            continue
+        try:
+            data, _end = decoder.raw_decode(text[start:])
+        except json.JSONDecodeError:
+            continue
+        items = data if isinstance(data, list) else [data]
+        return [item for item in items if isinstance(item, dict)]
+    return []
