@@ -1,0 +1,95 @@
+"""Ingest a whole file (CSV, JSON, XLSX) through `comments_ingest`, chunk by chunk.
+
+Used by the admin's "Importar arquivo" page and `manage.py setup_demo`. A file may hold more
+rows than one request may carry (INGEST_MAX_ITEMS), so rows are read lazily and sent in
+chunks; a chunk with no valid row is reported row by row instead of stopping the import.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from itertools import islice
+from typing import IO, TYPE_CHECKING, Any
+
+from django.conf import settings
+
+from lib.errors import ValidationFailed
+
+from .parsing import ParsedRow, check_file_size, read_items
+from .services import comments_ingest
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+DEFAULT_CHUNK = 1_000
+
+
+@dataclass
+class ImportSummary:
+    stored: int = 0
+    already_known: int = 0
+    rejected: list[tuple[int, str]] = field(default_factory=list)  # (row number, reason)
+    stored_ids: list[str] = field(default_factory=list)
+
+    @property
+    def rows(self) -> int:
+        return self.stored + self.already_known + len(self.rejected)
+
+
+def comments_import_file(
+    *,
+    file: IO[bytes],
+    filename: str,
+    source: str,
+    user: User | None,
+    chunk_size: int = DEFAULT_CHUNK,
+    prepare: Callable[[ParsedRow], Any] | None = None,
+    on_chunk: Callable[[ImportSummary], None] | None = None,
+) -> ImportSummary:
+    """Ingest every row of `file`; return how many were stored, already known or rejected.
+
+    Raises ValidationFailed (or LimitExceeded) when the file itself cannot be read; rows
+    already ingested by then stay stored. `prepare` may rewrite each row's item (e.g. to give
+    it a stable id); `on_chunk` is called with the running summary after each chunk.
+    """
+    check_file_size(getattr(file, "size", 0) or 0)
+    summary = ImportSummary()
+    size = min(chunk_size, settings.INGEST_MAX_ITEMS)
+    for chunk in _chunks(read_items(file, filename=filename), size):
+        items = [prepare(row) if prepare else row.item for row in chunk]
+        _ingest_chunk(chunk, items, source=source, user=user, summary=summary)
+        if on_chunk:
+            on_chunk(summary)
+    return summary
+
+
+def _ingest_chunk(
+    chunk: list[ParsedRow],
+    items: list[Any],
+    *,
+    source: str,
+    user: User | None,
+    summary: ImportSummary,
+) -> None:
+    numbers = [row.number for row in chunk]
+    try:
+        result = comments_ingest(
+            items=items, source=source, submitted_by=user, item_numbers=numbers
+        )
+    except ValidationFailed as error:
+        rejected = (error.details or {}).get("rejeitados")
+        if rejected is None:  # e.g. ids repeated inside the chunk: the file is at fault
+            raise
+        summary.rejected += [(entry["indice"], entry["erro"]) for entry in rejected]
+        return
+    summary.stored += len(result.stored_ids)
+    summary.stored_ids += result.stored_ids
+    summary.already_known += len(result.already_known_ids)
+    summary.rejected += list(result.rejected)
+
+
+def _chunks(rows: Iterable[ParsedRow], size: int) -> Iterator[list[ParsedRow]]:
+    iterator = iter(rows)
+    while chunk := list(islice(iterator, size)):
+        yield chunk

@@ -1,0 +1,171 @@
+"""`manage.py setup_demo`: the curator account and the demo comments behind `make demo`.
+
+Idempotent: the curator is created once (its password kept unless one is given), and the demo
+file is loaded only while some of its comments are missing. Every comment goes through the
+ingestion service, and classification runs in this process so the site opens with results.
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from collections import Counter
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from celery import current_app
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand, CommandParser
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import CURATORS_GROUP
+from comments.imports import ImportSummary, comments_import_file
+from comments.models import Comment, Source
+from comments.parsing import ParsedRow, read_items
+
+DEMO_FILE = Path(__file__).resolve().parents[2] / "demo" / "comentarios_demo.csv"
+# Stable ids make the demo load idempotent: a second run finds every comment already known.
+DEMO_NAMESPACE = uuid.UUID("5d1f7c2e-8a43-4b8e-9f0a-a1a2b3c4d5e6")
+DEMO_HISTORY_DAYS = 14
+DEMO_CHUNK = 50
+
+
+def demo_comment_id(row: ParsedRow) -> str:
+    return str(uuid.uuid5(DEMO_NAMESPACE, f"{row.number}:{row.item.get('texto', '')}"))
+
+
+class Command(BaseCommand):
+    help = "Cria a conta de curadoria e carrega os comentários de demonstração (make demo)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--file", type=Path, default=DEMO_FILE, help="CSV com coluna 'texto'.")
+        parser.add_argument(
+            "--url", default="http://127.0.0.1:8000", help="Endereço mostrado no final."
+        )
+
+    def handle(self, *args: Any, file: Path, url: str, **options: Any) -> None:
+        email, password = self._ensure_curator()
+        curator = get_user_model().objects.get(email=email)
+        self._load_demo_comments(file, curator)
+        self._print_access(url, email, password)
+
+    # -- the curator ---------------------------------------------------------------------
+
+    def _ensure_curator(self) -> tuple[str, str | None]:
+        """Create or update the curator; return its e-mail and the password to show (if new)."""
+        email = settings.DEMO_CURATOR_EMAIL.strip().lower()
+        given = settings.DEMO_CURATOR_PASSWORD
+        user_model = get_user_model()
+        with transaction.atomic():
+            user, created = user_model.objects.get_or_create(
+                email=email, defaults={"is_staff": True}
+            )
+            password = given or (secrets.token_urlsafe(12) if created else None)
+            if password:
+                user.set_password(password)
+            user.is_staff = user.is_active = True
+            user.save()
+            user.groups.add(Group.objects.get_or_create(name=CURATORS_GROUP)[0])
+        verb = "criada" if created else "já existia"
+        self.stdout.write(f"Conta de curadoria {email} {verb}.")
+        if not password:
+            self.stdout.write(
+                "  A senha existente foi mantida. Para trocá-la: "
+                f".venv/bin/python manage.py changepassword {email}"
+            )
+        return email, password
+
+    # -- the demo comments -------------------------------------------------------------------
+
+    def _load_demo_comments(self, file: Path, curator: Any) -> None:
+        ids = self._demo_ids(file)
+        known = Comment.objects.filter(pk__in=ids).count()
+        if known == len(ids):
+            self.stdout.write(f"Os {known} comentários de demonstração já estão carregados.")
+            self._print_statuses(ids)
+            return
+        self._announce_classification(len(ids) - known)
+        summary = self._ingest(file, curator, total=len(ids))
+        self._spread_over_history(summary.stored_ids)
+        self.stdout.write(
+            f"Comentários: {summary.stored} novos, {summary.already_known} já conhecidos, "
+            f"{len(summary.rejected)} rejeitados."
+        )
+        for number, reason in summary.rejected:
+            self.stdout.write(f"  linha {number}: {reason}")
+        self._print_statuses(ids)
+
+    def _demo_ids(self, file: Path) -> list[str]:
+        with file.open("rb") as handle:
+            return [demo_comment_id(row) for row in read_items(handle, filename=file.name)]
+
+    def _announce_classification(self, missing: int) -> None:
+        # Without a broker tasks already run eagerly; with one (a .env pointing at Redis) the
+        # demo still classifies here, so the site opens with results even with no worker up.
+        current_app.conf.task_always_eager = True
+        backend = settings.CLASSIFIER_BACKEND
+        self.stdout.write(
+            f"Carregando {missing} comentários; classificação aqui mesmo ({backend})."
+        )
+        if backend == "local" and not any(Path(settings.MODEL_DIR).glob("*")):
+            self.stdout.write(
+                "  O modelo local ainda não existe em "
+                f"{settings.MODEL_DIR}: ele será treinado agora (leva alguns segundos)…"
+            )
+
+    def _ingest(self, file: Path, curator: Any, *, total: int) -> ImportSummary:
+        def prepare(row: ParsedRow) -> dict[str, Any]:
+            return {**row.item, "id": demo_comment_id(row)}
+
+        def progress(summary: ImportSummary) -> None:
+            self.stdout.write(f"  {summary.rows}/{total} processados")
+
+        with file.open("rb") as handle:
+            return comments_import_file(
+                file=handle,
+                filename=file.name,
+                source=Source.IMPORT,
+                user=curator,
+                chunk_size=DEMO_CHUNK,
+                prepare=prepare,
+                on_chunk=progress,
+            )
+
+    def _spread_over_history(self, stored_ids: list[str]) -> None:
+        """Date the demo comments over the last two weeks so the report has a history."""
+        now = timezone.now()
+        step = timedelta(days=DEMO_HISTORY_DAYS) / max(len(stored_ids), 1)
+        comments = list(Comment.objects.filter(pk__in=stored_ids).only("pk"))
+        for position, comment in enumerate(sorted(comments, key=lambda c: str(c.pk))):
+            comment.received_at = now - step * position
+        Comment.objects.bulk_update(comments, ["received_at"], batch_size=500)
+
+    def _print_statuses(self, ids: list[str]) -> None:
+        rows = Comment.objects.filter(pk__in=ids).values_list("status", "category")
+        statuses = Counter(status for status, _ in rows)
+        categories = Counter(category for _, category in rows if category)
+        self.stdout.write("Por status: " + _counts(statuses))
+        if categories:
+            self.stdout.write("Por categoria: " + _counts(categories))
+
+    # -- the end -------------------------------------------------------------------------
+
+    def _print_access(self, url: str, email: str, password: str | None) -> None:
+        shown = password or "(a senha existente foi mantida)"
+        self.stdout.write(
+            self.style.SUCCESS(
+                "\nPronto! AluMusic Insights de demonstração:\n"
+                f"  Site:    {url}/\n"
+                f"  Admin:   {url}/admin/\n"
+                f"  E-mail:  {email}\n"
+                f"  Senha:   {shown}\n"
+            )
+        )
+
+
+def _counts(counter: Counter[str]) -> str:
+    return ", ".join(f"{key} {value}" for key, value in counter.most_common())
