@@ -39,15 +39,16 @@ def classification_enqueue(
     comment_ids: Sequence[str],
     backend_name: str | None = None,
     countdown: float | None = None,
+    batch_size: int | None = None,
 ) -> int:
-    """Enqueue `classify_batch` tasks of at most CLASSIFY_BATCH_SIZE ids; return the task count.
+    """Enqueue `classify_batch` tasks of at most `batch_size` ids; return the task count.
 
     A broker outage is logged, not raised: the comments are already committed as PENDENTE and
     the sweeper re-enqueues them later (DESIGN §4.3).
     """
     from .tasks import classify_batch
 
-    size = settings.CLASSIFY_BATCH_SIZE
+    size = batch_size or settings.CLASSIFY_BATCH_SIZE
     batches = [list(map(str, comment_ids[i : i + size])) for i in range(0, len(comment_ids), size)]
     kwargs = {"backend_name": backend_name} if backend_name else {}
     for sent, batch in enumerate(batches):
@@ -57,6 +58,26 @@ def classification_enqueue(
             logger.exception("Could not enqueue %d classification batches", len(batches) - sent)
             return sent
     return len(batches)
+
+
+def comments_enqueue_pending(
+    *,
+    comment_ids: Sequence[str],
+    backend_name: str | None = None,
+    batch_size: int | None = None,
+) -> int:
+    """Enqueue the PENDENTE comments among `comment_ids` now; return how many were enqueued."""
+    with transaction.atomic():
+        pending = Comment.objects.filter(id__in=store.as_uuids(comment_ids), status=Status.PENDING)
+        ids = list(pending.values_list("id", flat=True))
+        # Bumped so the sweeper does not enqueue them a second time.
+        Comment.objects.filter(id__in=ids).update(enqueued_at=timezone.now())
+        transaction.on_commit(
+            lambda: classification_enqueue(
+                comment_ids=ids, backend_name=backend_name, batch_size=batch_size
+            )
+        )
+    return len(ids)
 
 
 @dataclass
@@ -268,15 +289,21 @@ def _skip_locked(queryset):
     return queryset
 
 
-def comments_requeue_failed(*, comment_ids: Sequence[str]) -> int:
-    """Give FALHOU comments a fresh start (PENDENTE, attempts 0) and enqueue them."""
-    ids = store.as_uuids(comment_ids)
+def comments_requeue_failed(
+    *, comment_ids: Sequence[str], backend_name: str | None = None, enqueue: bool = True
+) -> list[str]:
+    """Give FALHOU comments a fresh start (PENDENTE, attempts 0), enqueued unless told not to.
+
+    Returns the ids requeued; `enqueue=False` is for callers that classify them in-process.
+    """
     with transaction.atomic():
-        requeued = list(
-            Comment.objects.filter(id__in=ids, status=Status.FAILED).values_list("id", flat=True)
-        )
+        failed = Comment.objects.filter(id__in=store.as_uuids(comment_ids), status=Status.FAILED)
+        requeued = [str(pk) for pk in failed.values_list("id", flat=True)]
         Comment.objects.filter(id__in=requeued, status=Status.FAILED).update(
             status=Status.PENDING, attempts=0, last_error="", enqueued_at=timezone.now()
         )
-        transaction.on_commit(lambda: classification_enqueue(comment_ids=requeued))
-    return len(requeued)
+        if enqueue:
+            transaction.on_commit(
+                lambda: classification_enqueue(comment_ids=requeued, backend_name=backend_name)
+            )
+    return requeued

@@ -91,7 +91,7 @@ def test_requeue_gives_failed_comments_a_fresh_start(django_capture_on_commit_ca
     with django_capture_on_commit_callbacks(execute=True):
         requeued = services.comments_requeue_failed(comment_ids=[str(failed.id), str(done.id)])
 
-    assert requeued == 1
+    assert requeued == [str(failed.id)]
     failed.refresh_from_db()
     assert (failed.status, failed.attempts, failed.last_error) == (Status.PENDING, 0, "")
     assert Comment.objects.get(id=done.id).status == Status.DONE
