@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
@@ -16,7 +17,13 @@ from lib.errors import DomainError
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """Turn domain and DRF exceptions into `{"erro": "...", "detalhes": {...}}` responses."""
     if isinstance(exc, DomainError):
-        return _error_response(exc.message, exc.details, exc.status_code)
+        error = _error_response(exc.message, exc.details, exc.status_code)
+        if exc.status_code == status.HTTP_401_UNAUTHORIZED:
+            error["WWW-Authenticate"] = 'Bearer realm="api"'
+        return error
+    if isinstance(exc, RequestDataTooBig):
+        message = _("O corpo da requisição excede o tamanho máximo permitido.")
+        return _error_response(message, None, status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
     if isinstance(exc, Http404):
         return _error_response(_("Recurso não encontrado."), None, status.HTTP_404_NOT_FOUND)
     response = exception_handler(exc, context)

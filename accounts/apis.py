@@ -1,0 +1,88 @@
+"""Auth routes: register, login (JWT pair), refresh (rotation) and logout (blacklist)."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from . import services
+from .serializers import (
+    ErrorSerializer,
+    LoginInputSerializer,
+    RefreshTokenInputSerializer,
+    RegisterInputSerializer,
+    RegisterOutputSerializer,
+    TokenPairOutputSerializer,
+)
+
+
+class _PublicAuthApi(APIView):
+    # These routes authenticate by their body; a stale Authorization header must not block them.
+    authentication_classes = ()
+    permission_classes = (AllowAny,)
+
+
+def _pair_body(pair: services.TokenPair) -> dict[str, object]:
+    return {
+        "access_token": pair.access_token,
+        "refresh_token": pair.refresh_token,
+        "usuario_id": pair.user_id,
+    }
+
+
+class RegisterApi(_PublicAuthApi):
+    @extend_schema(
+        tags=["auth"],
+        summary="Cria uma conta de cliente da API",
+        request=RegisterInputSerializer,
+        responses={201: RegisterOutputSerializer, 400: ErrorSerializer},
+    )
+    def post(self, request: Request) -> Response:
+        serializer = RegisterInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = services.user_register(**serializer.validated_data)
+        return Response({"id": user.pk, "email": user.email}, status=status.HTTP_201_CREATED)
+
+
+class LoginApi(_PublicAuthApi):
+    @extend_schema(
+        tags=["auth"],
+        summary="Entra com e-mail e senha e recebe um par de tokens JWT",
+        request=LoginInputSerializer,
+        responses={200: TokenPairOutputSerializer, 400: ErrorSerializer, 401: ErrorSerializer},
+    )
+    def post(self, request: Request) -> Response:
+        serializer = LoginInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return Response(_pair_body(services.auth_login(**serializer.validated_data)))
+
+
+class RefreshApi(_PublicAuthApi):
+    @extend_schema(
+        tags=["auth"],
+        summary="Troca um refresh token por um novo par (o antigo é revogado)",
+        request=RefreshTokenInputSerializer,
+        responses={200: TokenPairOutputSerializer, 400: ErrorSerializer, 401: ErrorSerializer},
+    )
+    def post(self, request: Request) -> Response:
+        serializer = RefreshTokenInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return Response(_pair_body(services.auth_refresh(**serializer.validated_data)))
+
+
+class LogoutApi(_PublicAuthApi):
+    @extend_schema(
+        tags=["auth"],
+        summary="Revoga um refresh token",
+        request=RefreshTokenInputSerializer,
+        responses={204: None, 400: ErrorSerializer, 401: ErrorSerializer},
+    )
+    def post(self, request: Request) -> Response:
+        serializer = RefreshTokenInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.auth_logout(**serializer.validated_data)
+        return Response(status=status.HTTP_204_NO_CONTENT)

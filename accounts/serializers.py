@@ -1,0 +1,38 @@
+"""Request and response shapes of the auth routes (field names are the API contract)."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+
+class RegisterInputSerializer(serializers.Serializer):
+    email = serializers.EmailField(max_length=254)
+    password = serializers.CharField(max_length=128, trim_whitespace=False)
+
+
+class RegisterOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    email = serializers.EmailField()
+
+
+class LoginInputSerializer(serializers.Serializer):
+    # A CharField, not an EmailField: a malformed e-mail is just a failed login (401).
+    email = serializers.CharField(max_length=254)
+    password = serializers.CharField(max_length=128, trim_whitespace=False)
+
+
+class TokenPairOutputSerializer(serializers.Serializer):
+    access_token = serializers.CharField()
+    refresh_token = serializers.CharField()
+    usuario_id = serializers.IntegerField()
+
+
+class RefreshTokenInputSerializer(serializers.Serializer):
+    refresh_token = serializers.CharField()
+
+
+class ErrorSerializer(serializers.Serializer):
+    """The body of every API error."""
+
+    erro = serializers.CharField()
+    detalhes = serializers.JSONField(required=False)

@@ -1,0 +1,273 @@
+"""Comment ingestion, the one path every entry point uses (API, upload, import, admin).
+
+Validates raw items as clients send them, stores the good ones in one transaction with
+bounded queries, is idempotent on client-supplied ids, and announces the new ids after commit
+so `insights` can enqueue classification (DESIGN §4.1 and §7).
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import cache
+from itertools import islice
+from typing import IO, TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from lib.errors import LimitExceeded, ValidationFailed
+
+from .models import Comment, Status
+from .parsing import check_file_size, read_items
+from .signals import comments_ingested
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+# NUL cannot be stored in a PostgreSQL text column; lone surrogates cannot be encoded as UTF-8.
+_NULL_BYTE = re.compile("\x00")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    stored_ids: tuple[str, ...]
+    already_known_ids: tuple[str, ...]
+    rejected: tuple[tuple[int, str], ...]  # (index in the request, reason in pt-BR)
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    index: int  # as reported to the client
+    position: int  # 0-based place in the request
+    id: uuid.UUID
+    text: str
+
+
+def comments_ingest(
+    *,
+    items: Sequence[Any],
+    source: str,
+    submitted_by: User | None,
+    item_numbers: Sequence[int] | None = None,
+) -> IngestResult:
+    """Store every valid item as a new PENDENTE comment, once per id, in one transaction.
+
+    Raises LimitExceeded (too many items) or ValidationFailed (duplicate ids, or no valid item)
+    and then stores nothing. Classification is requested only after the commit. Rejections
+    name an item by its index, or by `item_numbers[index]` when given (a file's row numbers).
+    """
+    if len(items) > settings.INGEST_MAX_ITEMS:
+        raise LimitExceeded(
+            _("No máximo %(max)d comentários por requisição (recebidos %(count)d).")
+            % {"max": settings.INGEST_MAX_ITEMS, "count": len(items)}
+        )
+    candidates, rejected = _validate(items, item_numbers or range(len(items)))
+    _refuse_duplicate_ids(candidates)
+    if not candidates:
+        raise ValidationFailed(
+            _("Nenhum comentário válido na requisição."),
+            details={"rejeitados": rejected_as_wire(rejected)},
+        )
+    with transaction.atomic():
+        new_ids = _insert_new(candidates, source=source, submitted_by=submitted_by)
+        stored = [str(c.id) for c in candidates if c.id in new_ids]
+        if stored:
+            transaction.on_commit(
+                lambda: comments_ingested.send(sender=Comment, comment_ids=stored), robust=True
+            )
+    known = tuple(str(c.id) for c in candidates if c.id not in new_ids)
+    return IngestResult(tuple(stored), known, tuple(rejected))
+
+
+def comments_ingest_file(
+    *, file: IO[bytes], filename: str, size: int, source: str, submitted_by: User | None
+) -> IngestResult:
+    """Ingest an uploaded CSV/JSON/XLSX file as one request; rejections name file rows.
+
+    The whole file is read before anything is stored, so an unreadable file stores nothing.
+    """
+    check_file_size(size)
+    rows = list(islice(read_items(file, filename=filename), settings.INGEST_MAX_ITEMS + 1))
+    return comments_ingest(
+        items=[row.item for row in rows],
+        source=source,
+        submitted_by=submitted_by,
+        item_numbers=[row.number for row in rows],
+    )
+
+
+def rejected_as_wire(rejected: Iterable[tuple[int, str]]) -> list[dict[str, object]]:
+    """The API's shape of per-item rejections: `[{"indice": i, "erro": "..."}]`."""
+    return [{"indice": index, "erro": reason} for index, reason in rejected]
+
+
+def _validate(
+    items: Sequence[Any], numbers: Sequence[int]
+) -> tuple[list[_Candidate], list[tuple[int, str]]]:
+    candidates: list[_Candidate] = []
+    rejected: list[tuple[int, str]] = []
+    max_length = settings.INGEST_MAX_TEXT_LENGTH
+    for position, (index, item) in enumerate(zip(numbers, items, strict=True)):
+        outcome = _validate_item(item, max_length)
+        if isinstance(outcome, str):
+            rejected.append((index, outcome))
+        else:
+            candidates.append(_Candidate(index, position, *outcome))
+    return candidates, rejected
+
+
+def _validate_item(item: Any, max_length: int) -> tuple[uuid.UUID, str] | str:
+    """Return (id, text) for a valid item, or the reason it is rejected."""
+    if not isinstance(item, Mapping):
+        return _("cada item deve ser um objeto com o campo 'texto'")
+    text = item.get("texto")
+    if text is None:
+        return _("o campo 'texto' é obrigatório")
+    if not isinstance(text, str):
+        return _("o campo 'texto' deve ser uma string")
+    text = text.strip()
+    if not text:
+        return _("o texto está vazio")
+    if len(text) > max_length:
+        return _("o texto tem %(length)d caracteres; o máximo é %(max)d") % {
+            "length": len(text),
+            "max": max_length,
+        }
+    if _NULL_BYTE.search(text):
+        return _("o texto contém bytes nulos (\\u0000)")
+    if _SURROGATE.search(text):
+        return _("o texto contém caracteres Unicode inválidos")
+    comment_id = _parse_id(item.get("id"))
+    if comment_id is None:
+        return _("o campo 'id' deve ser um UUID válido")
+    return comment_id, text
+
+
+def _parse_id(raw: Any) -> uuid.UUID | None:
+    """A missing id gets a fresh UUID; a present one must be a UUID string."""
+    if raw is None or raw == "":
+        return uuid.uuid4()
+    if not isinstance(raw, str):
+        return None
+    try:
+        return uuid.UUID(raw.strip())
+    except ValueError:
+        return None
+
+
+def _refuse_duplicate_ids(candidates: list[_Candidate]) -> None:
+    seen: dict[uuid.UUID, list[int]] = {}
+    for candidate in candidates:
+        seen.setdefault(candidate.id, []).append(candidate.index)
+    repeated = [
+        {"id": str(comment_id), "indices": indexes}
+        for comment_id, indexes in seen.items()
+        if len(indexes) > 1
+    ]
+    if repeated:
+        raise ValidationFailed(
+            _("A requisição repete ids; cada id deve aparecer uma só vez."),
+            details={"ids_repetidos": repeated},
+        )
+
+
+def _insert_new(
+    candidates: list[_Candidate], *, source: str, submitted_by: User | None
+) -> set[uuid.UUID]:
+    """Insert the candidates whose id is new, chunk by chunk; return the ids inserted."""
+    now = timezone.now()
+    insert = _insert_chunk_postgres if connection.vendor == "postgresql" else _insert_chunk_other
+    size = settings.INGEST_INSERT_CHUNK
+    inserted: set[uuid.UUID] = set()
+    for start in range(0, len(candidates), size):
+        chunk = candidates[start : start + size]
+        inserted |= insert(chunk, source=source, submitted_by=submitted_by, now=now)
+    return inserted
+
+
+def _row_values(*, source: str, submitted_by: User | None, now: datetime) -> dict[str, Any]:
+    """Every column's value for a new comment except id and text (model defaults elsewhere)."""
+    return {
+        "source": source,
+        "submitted_by": submitted_by.pk if submitted_by is not None else None,
+        "received_at": now,
+        "enqueued_at": now,
+        "status": Status.PENDING,
+    }
+
+
+def _insert_chunk_postgres(
+    chunk: list[_Candidate], *, source: str, submitted_by: User | None, now: datetime
+) -> set[uuid.UUID]:
+    # One statement per chunk; ON CONFLICT DO NOTHING makes concurrent re-posts of an id safe
+    # (the loser waits for the winner's commit, then inserts nothing) and RETURNING tells us
+    # which ids were new without a second query.
+    sql, fields = _postgres_insert_statement()
+    values = _row_values(source=source, submitted_by=submitted_by, now=now)
+    params = [
+        field.get_db_prep_save(values.get(field.name, field.get_default()), connection)
+        for field in fields
+    ]
+    params += [[c.id for c in chunk], [c.text for c in chunk], [c.position for c in chunk]]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {row[0] for row in cursor.fetchall()}
+
+
+@cache
+def _postgres_insert_statement() -> tuple[str, list[Any]]:
+    """`INSERT … SELECT … FROM unnest(ids, texts) ON CONFLICT (id) DO NOTHING RETURNING id`.
+
+    Built from the model so a new column with a default needs no change here. Each row's
+    `received_at` is `now` plus its position in microseconds: the items of one request keep
+    their order, and the cursor pagination (keyed on received_at) never sees thousands of
+    rows with the same instant.
+    """
+    fields = [
+        f
+        for f in Comment._meta.concrete_fields
+        if f.name not in {"id", "text"} and not f.has_db_default()
+    ]
+    qn = connection.ops.quote_name
+    columns = ", ".join(qn(f.column) for f in fields)
+    expressions = ", ".join(
+        "%s::timestamptz + r.n * interval '1 microsecond'"
+        if f.name == "received_at"
+        else f"%s::{f.cast_db_type(connection)}"
+        for f in fields
+    )
+    sql = (
+        f"INSERT INTO {qn(Comment._meta.db_table)} ({qn('id')}, {qn('text')}, {columns}) "
+        f"SELECT r.id, r.text, {expressions} "
+        f"FROM unnest(%s::uuid[], %s::text[], %s::int[]) AS r(id, text, n) "
+        f"ON CONFLICT ({qn('id')}) DO NOTHING RETURNING {qn('id')}"
+    )
+    return sql, fields
+
+
+def _insert_chunk_other(
+    chunk: list[_Candidate], *, source: str, submitted_by: User | None, now: datetime
+) -> set[uuid.UUID]:
+    # SQLite (the laptop demo) serialises writers, so check-then-insert cannot race there;
+    # ignore_conflicts still guarantees an existing comment is never overwritten.
+    ids = [c.id for c in chunk]
+    existing = set(Comment.objects.filter(pk__in=ids).values_list("pk", flat=True))
+    values = _row_values(source=source, submitted_by=submitted_by, now=now)
+    values["submitted_by_id"] = values.pop("submitted_by")
+    del values["received_at"]
+    new_comments = [
+        Comment(
+            id=c.id, text=c.text, received_at=now + timedelta(microseconds=c.position), **values
+        )
+        for c in chunk
+        if c.id not in existing
+    ]
+    Comment.objects.bulk_create(new_comments, ignore_conflicts=True)
+    return set(ids) - existing
