@@ -8,6 +8,7 @@ of the comment and its classification. New comments (one typed in, or a file) go
 from __future__ import annotations
 
 import json
+import uuid
 from functools import cached_property
 from typing import Any
 
@@ -249,6 +250,11 @@ class CommentAdmin(CuratorPermissionsMixin, ExportActionMixin, admin.ModelAdmin)
     def has_export_permission(self, request: HttpRequest) -> bool:
         return self.has_view_permission(request)
 
+    def get_valid_export_item_pks(self, request: HttpRequest) -> Any:
+        # The library's default lists every pk in the table to validate the selected rows.
+        selected = [pk for pk in request.POST.getlist("export_items") if _is_uuid(pk)]
+        return self.get_queryset(request).filter(pk__in=selected).values_list("pk", flat=True)
+
     def get_urls(self) -> list[Any]:
         import_view = self.admin_site.admin_view(self.import_file_view)
         extra = [path("importar/", import_view, name="comments_comment_import_file")]
@@ -303,6 +309,14 @@ class CommentAdmin(CuratorPermissionsMixin, ExportActionMixin, admin.ModelAdmin)
                 gettext("Linha %(n)s: %(r)s") % {"n": number, "r": reason},
                 messages.WARNING,
             )
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
 
 
 @admin.register(Tag)

@@ -1,0 +1,314 @@
+"""The curators' admin: every page opens with bounded queries, search, filters, import, export."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from django.apps import apps
+from django.test import Client
+from django.urls import reverse
+
+from comments.admin import LargeTablePaginator
+from comments.models import Category, Comment, CommentTag, Source, Status, Tag
+from insights.models import EvaluationRun, LLMCall
+from tests.factories import ApiClientFactory, CommentFactory, TagFactory
+
+pytestmark = pytest.mark.django_db
+
+MAX_QUERIES_PER_PAGE = 15
+
+
+@pytest.fixture
+def curator_client(curator) -> Client:
+    client = Client()
+    client.force_login(curator)
+    return client
+
+
+def _comment(text: str, status: str, category: str | None, **extra) -> Comment:
+    return CommentFactory(text=text, status=status, category=category, **extra)
+
+
+@pytest.fixture
+def comments() -> list[Comment]:
+    """A comment in every status and category, some tagged, one flagged for review."""
+    tag = TagFactory(code="qualidade_audio", description="Qualidade do som")
+    made = [
+        _comment("O álbum novo é lindo demais", Status.DONE, Category.PRAISE, confidence=0.97),
+        _comment("O som chia no fone", Status.DONE, Category.CRITICISM, confidence=0.81),
+        _comment("Podiam lançar a versão acústica", Status.DONE, Category.SUGGESTION),
+        _comment("Quando sai a turnê?", Status.DONE, Category.QUESTION, needs_review=True),
+        _comment("Ganhe seguidores em bit.ly/x", Status.DONE, Category.SPAM, confidence=0.99),
+        _comment("Ainda na fila", Status.PENDING, None),
+        _comment("Sendo processado agora", Status.PROCESSING, None),
+        _comment("Este deu erro", Status.FAILED, None, last_error="timeout", attempts=5),
+    ]
+    for comment in made[:3]:
+        CommentTag.objects.create(comment=comment, tag=tag, explanation="menciona 'som'")
+    return made
+
+
+@pytest.fixture
+def pipeline_records() -> None:
+    LLMCall.objects.create(
+        backend="gemini",
+        model="gemini-2.5-flash-lite",
+        prompt_version="classify_v1",
+        comment_count=50,
+        input_tokens=4000,
+        output_tokens=900,
+        latency_ms=1200,
+        cost_usd="0.000760",
+        outcome="ok",
+    )
+    EvaluationRun.objects.create(
+        dataset="insights/data/eval.jsonl",
+        backend="local",
+        model="default",
+        item_count=450,
+        accuracy=0.93,
+        macro_f1=0.925,
+        metrics={
+            "classification_report": {
+                "ELOGIO": {"precision": 0.9, "recall": 0.95, "f1-score": 0.92, "support": 90}
+            }
+        },
+        confusion_matrix={"labels": ["ELOGIO", "SPAM"], "matrix": [[88, 2], [1, 89]]},
+    )
+
+
+ADMIN_MODELS = ("comments_comment", "comments_tag", "insights_llmcall", "insights_evaluationrun")
+
+
+@pytest.mark.parametrize("model", ADMIN_MODELS)
+def test_every_changelist_opens_for_a_curator_with_bounded_queries(
+    curator_client, comments, pipeline_records, model, django_assert_max_num_queries
+):
+    with django_assert_max_num_queries(MAX_QUERIES_PER_PAGE):
+        response = curator_client.get(reverse(f"admin:{model}_changelist"))
+
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("model", ADMIN_MODELS)
+def test_every_change_page_opens_for_a_curator_with_bounded_queries(
+    curator_client, comments, pipeline_records, model, django_assert_max_num_queries
+):
+    app_label, model_name = model.split("_")
+    obj = apps.get_model(app_label, model_name).objects.first()
+
+    with django_assert_max_num_queries(MAX_QUERIES_PER_PAGE):
+        response = curator_client.get(reverse(f"admin:{model}_change", args=[obj.pk]))
+
+    assert response.status_code == 200
+
+
+def test_comment_list_query_count_does_not_grow_with_rows(
+    curator_client, comments, django_assert_max_num_queries
+):
+    CommentFactory.create_batch(40, status=Status.PENDING, submitted_by=ApiClientFactory())
+
+    with django_assert_max_num_queries(MAX_QUERIES_PER_PAGE):
+        response = curator_client.get(reverse("admin:comments_comment_changelist"))
+
+    assert response.status_code == 200
+    assert len(response.context["cl"].result_list) == 48
+
+
+def test_admin_index_lists_comments_tags_and_pipeline_records_for_a_curator(curator_client):
+    response = curator_client.get(reverse("admin:index"))
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    for title in ("Comentários", "Tags", "Chamadas ao LLM", "Avaliações"):
+        assert title in page
+
+
+def test_an_api_client_account_cannot_open_the_admin(client_user):
+    client = Client()
+    client.force_login(client_user)
+
+    response = client.get(reverse("admin:comments_comment_changelist"))
+
+    assert response.status_code == 302
+    assert "/admin/login/" in response["Location"]
+
+
+def test_search_finds_comments_by_a_piece_of_their_text(curator_client, comments):
+    response = curator_client.get(reverse("admin:comments_comment_changelist"), {"q": "turnê"})
+
+    shown = [c.text for c in response.context["cl"].result_list]
+    assert shown == ["Quando sai a turnê?"]
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({"status__exact": Status.FAILED}, ["Este deu erro"]),
+        ({"category__exact": Category.SPAM}, ["Ganhe seguidores em bit.ly/x"]),
+        ({"needs_review__exact": "1"}, ["Quando sai a turnê?"]),
+    ],
+)
+def test_filters_narrow_the_comment_list(curator_client, comments, params, expected):
+    response = curator_client.get(reverse("admin:comments_comment_changelist"), params)
+
+    assert [c.text for c in response.context["cl"].result_list] == expected
+
+
+def test_comment_list_shows_text_escaped(curator_client):
+    CommentFactory(text="<script>alert('x')</script> música boa")
+
+    response = curator_client.get(reverse("admin:comments_comment_changelist"))
+
+    page = response.content.decode()
+    assert "<script>alert" not in page
+    assert "&lt;script&gt;alert" in page
+
+
+def test_comment_page_is_read_only_for_a_curator(curator_client, comments):
+    comment = comments[0]
+    url = reverse("admin:comments_comment_change", args=[comment.pk])
+
+    response = curator_client.post(url, {"text": "alterado"})
+
+    comment.refresh_from_db()
+    assert response.status_code == 403
+    assert comment.text == "O álbum novo é lindo demais"
+
+
+def test_comment_page_shows_the_tags_with_their_explanation(curator_client, comments):
+    url = reverse("admin:comments_comment_change", args=[comments[0].pk])
+
+    response = curator_client.get(url)
+
+    page = response.content.decode()
+    assert "qualidade_audio" in page
+    assert "menciona &#x27;som&#x27;" in page
+
+
+def test_a_comment_typed_in_the_admin_goes_through_ingestion(curator_client, curator):
+    response = curator_client.post(
+        reverse("admin:comments_comment_add"), {"text": "  Adorei o show de ontem  "}
+    )
+
+    comment = Comment.objects.get()
+    assert response.status_code == 302
+    assert comment.text == "Adorei o show de ontem"
+    assert comment.source == Source.ADMIN
+    assert comment.submitted_by == curator
+    assert comment.enqueued_at is not None
+
+
+def test_a_file_imported_in_the_admin_stores_good_rows_and_reports_bad_ones(
+    curator_client, curator
+):
+    content = "id;texto\n;Música incrível\nnão-é-uuid;Bom demais\n;O app trava toda hora\n".encode()
+    upload = io.BytesIO(content)
+    upload.name = "comentarios.csv"
+
+    response = curator_client.post(
+        reverse("admin:comments_comment_import_file"), {"file": upload}, follow=True
+    )
+
+    stored = sorted(Comment.objects.values_list("text", flat=True))
+    notes = [str(m) for m in response.context["messages"]]
+    assert stored == ["Música incrível", "O app trava toda hora"]
+    assert set(Comment.objects.values_list("source", flat=True)) == {Source.ADMIN}
+    assert any("2 novos" in note and "1 rejeitados" in note for note in notes)
+    assert any(note.startswith("Linha 3:") for note in notes)
+
+
+def test_an_unreadable_file_is_refused_in_the_admin_and_stores_nothing(curator_client):
+    upload = io.BytesIO(b"PK\x03\x04 not really a workbook")
+    upload.name = "planilha.xlsx"
+
+    response = curator_client.post(reverse("admin:comments_comment_import_file"), {"file": upload})
+
+    assert response.status_code == 200
+    assert "ilegível" in response.content.decode()
+    assert not Comment.objects.exists()
+
+
+def _export_csv(client: Client, query: str = "") -> list[dict[str, str]]:
+    fields = ("id", "texto", "status", "categoria", "confianca", "tags")
+    data = {"format": "0", "resource": "0"} | {f"commentresource_{f}": "on" for f in fields}
+    url = reverse("admin:comments_comment_export") + query
+    response = client.post(url, data)
+    assert response.status_code == 200, response.content[:500]
+    assert response["Content-Disposition"].startswith("attachment;")
+    return list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+
+
+def test_export_escapes_spreadsheet_formulas(curator_client):
+    for text in ('=HYPERLINK("http://x")', "+1+1", "-2", "@SUM(A1)", "música normal"):
+        CommentFactory(text=text)
+
+    rows = _export_csv(curator_client)
+
+    exported = sorted(row["texto"] for row in rows)
+    assert exported == sorted(
+        ['\'=HYPERLINK("http://x")', "'+1+1", "'-2", "'@SUM(A1)", "música normal"]
+    )
+
+
+def test_export_keeps_the_list_filters_and_lists_tags(curator_client, comments):
+    rows = _export_csv(curator_client, "?category__exact=CRÍTICA")
+
+    assert [(r["texto"], r["categoria"], r["tags"]) for r in rows] == [
+        ("O som chia no fone", "CRÍTICA", "qualidade_audio")
+    ]
+
+
+def test_tag_list_counts_the_comments_of_each_tag(curator_client, comments):
+    TagFactory(code="letra")
+
+    response = curator_client.get(reverse("admin:comments_tag_changelist"), {"q": "a"})
+
+    counts = {tag.code: tag.comment_count for tag in response.context["cl"].result_list}
+    assert counts["qualidade_audio"] == 3
+    assert counts["letra"] == 0
+
+
+def test_a_tag_created_by_a_curator_is_marked_as_such(curator_client):
+    response = curator_client.post(
+        reverse("admin:comments_tag_add"), {"code": "fone_ouvido", "description": "Fones"}
+    )
+
+    assert response.status_code == 302
+    assert Tag.objects.get(code="fone_ouvido").origin == "curator"
+
+
+def test_evaluation_page_shows_per_label_metrics_and_confusion_matrix(
+    curator_client, pipeline_records
+):
+    run = EvaluationRun.objects.get()
+
+    response = curator_client.get(reverse("admin:insights_evaluationrun_change", args=[run.pk]))
+
+    page = response.content.decode()
+    assert "0.920" in page  # F1 of ELOGIO
+    assert "<td>88</td>" in page
+
+
+def test_pipeline_records_cannot_be_added_or_changed(curator_client, pipeline_records):
+    call = LLMCall.objects.get()
+
+    add = curator_client.get(reverse("admin:insights_llmcall_add"))
+    change = curator_client.post(
+        reverse("admin:insights_llmcall_change", args=[call.pk]), {"model": "outro"}
+    )
+
+    assert add.status_code == 403
+    assert change.status_code == 403
+
+
+def test_long_lists_show_an_estimated_count_beyond_the_cap(curator_client, monkeypatch):
+    monkeypatch.setattr(LargeTablePaginator, "COUNT_CAP", 5)
+    CommentFactory.create_batch(8)
+
+    response = curator_client.get(reverse("admin:comments_comment_changelist"))
+
+    assert response.context["cl"].paginator.is_estimate
+    assert "cerca de" in response.content.decode()
