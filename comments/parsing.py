@@ -112,7 +112,7 @@ def _read_csv(file: IO[bytes]) -> Iterator[ParsedRow]:
         reader = csv.reader(text, delimiter=delimiter)
         try:
             for number, row in enumerate(reader, start=2):
-                if any(cell.strip() for cell in row):
+                if row:  # a blank line is no row; a row of empty cells is an empty text
                     yield ParsedRow(number, _csv_item(row, text_column, id_column))
         except csv.Error as exc:
             raise ValidationFailed(
@@ -268,8 +268,8 @@ def _xlsx_rows(workbook: Any) -> Iterator[ParsedRow]:
     header = [_cell_text(value) for value in next(rows, ())]
     text_column, id_column = _csv_columns(header)
     for number, values in enumerate(rows, start=2):
-        row = [_cell_text(value) for value in values]
-        if any(cell.strip() for cell in row):
+        if any(value is not None for value in values):  # sheets often end in blank rows
+            row = [_cell_text(value) for value in values]
             yield ParsedRow(number, _csv_item(row, text_column, id_column))
 
 
