@@ -14,6 +14,7 @@ in `fake.requests` for assertions (batch sizes, system instruction, generation c
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import threading
@@ -160,6 +161,10 @@ class Behaviour:
         return cls("echo")
 
     @classmethod
+    def permission_denied(cls) -> Behaviour:
+        return cls("permission_denied")
+
+    @classmethod
     def invalid_argument(cls) -> Behaviour:
         """400 INVALID_ARGUMENT, as for a request the API will never accept."""
         return cls("invalid_argument")
@@ -214,7 +219,8 @@ class FakeGemini:
         handler = type("Handler", (_Handler,), {"fake": self})
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        serve = functools.partial(self._server.serve_forever, poll_interval=0.05)
+        threading.Thread(target=serve, daemon=True).start()
         return self
 
     def stop(self) -> None:
@@ -270,6 +276,8 @@ class FakeGemini:
 class _Handler(BaseHTTPRequestHandler):
     fake: FakeGemini
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in two writes; with Nagle on, each answer waits ~40 ms for an ACK.
+    disable_nagle_algorithm = True
 
     def log_message(self, format: str, *args: Any) -> None:
         pass  # quiet test output
@@ -396,6 +404,7 @@ _HTTP_ERRORS: dict[str, tuple[int, str, str]] = {
     "server_error": (500, "INTERNAL", "An internal error has occurred."),
     "unavailable": (503, "UNAVAILABLE", "The model is overloaded. Please try again later."),
     "invalid_argument": (400, "INVALID_ARGUMENT", "Request contains an invalid argument."),
+    "permission_denied": (403, "PERMISSION_DENIED", "The caller does not have permission."),
 }
 
 
