@@ -12,6 +12,12 @@ from tests.factories import ApiClientFactory, CuratorFactory
 from tests.worker import WorkerProcess, purge_broker, start_worker
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hasher(settings) -> None:
+    """Full-strength PBKDF2 costs ~0.5 s per user; tests need a hasher, not its cost."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def api_client() -> APIClient:
     return APIClient()
