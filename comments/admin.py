@@ -23,7 +23,9 @@ from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.formats import date_format
 from django.utils.text import Truncator
+from django.utils.timezone import localtime
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ExportActionMixin
@@ -39,6 +41,8 @@ from .services import comments_ingest
 admin.site.site_header = _("AluMusic Insights · Curadoria")
 admin.site.site_title = _("AluMusic Insights")
 admin.site.index_title = _("Painel da curadoria")
+# Comment lists are wide; the page needs the room more than a second menu.
+admin.site.enable_nav_sidebar = False
 
 
 class LargeTablePaginator(Paginator):
@@ -103,8 +107,31 @@ class CuratorPermissionsMixin:
         return allowed or self._curator_may(request, "delete")
 
 
+class ReviewFilter(admin.BooleanFieldListFilter):
+    """The needs_review filter, titled as curators say it ("Por revisão")."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.title = gettext("revisão")
+
+
+class BackendFilter(admin.SimpleListFilter):
+    """Fixed choices: listing the distinct values of the column would scan the whole table."""
+
+    title = _("backend")
+    parameter_name = "classifier_backend"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("local", gettext("Local (offline)")), ("gemini", gettext("Gemini"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Comment]) -> QuerySet[Comment]:
+        value = self.value()
+        return queryset.filter(classifier_backend=value) if value else queryset
+
+
 class CommentTagInline(admin.TabularInline):
     model = CommentTag
+    template = "admin/comments/comment/tags_inline.html"
     fields = ("tag", "explanation")
     readonly_fields = ("tag", "explanation")
     extra = 0
@@ -174,12 +201,18 @@ class CommentAdmin(CuratorPermissionsMixin, ExportActionMixin, admin.ModelAdmin)
         "status",
         "category",
         "confidence_percent",
-        "needs_review",
-        "received_at",
+        "review_flag",
+        "received_short",
         "source",
         "submitted_by",
     )
-    list_filter = ("status", "category", "needs_review", "source", "classifier_backend")
+    list_filter = (
+        "status",
+        "category",
+        ("needs_review", ReviewFilter),
+        "source",
+        BackendFilter,
+    )
     list_select_related = ("submitted_by",)
     search_fields = ("text",)
     search_help_text = _("Busca no texto dos comentários.")
@@ -217,6 +250,17 @@ class CommentAdmin(CuratorPermissionsMixin, ExportActionMixin, admin.ModelAdmin)
     @admin.display(description=_("confiança"), ordering="confidence")
     def confidence_percent(self, comment: Comment) -> str | None:
         return None if comment.confidence is None else f"{comment.confidence:.0%}"
+
+    @admin.display(description=_("revisar"), boolean=True, ordering="needs_review")
+    def review_flag(self, comment: Comment) -> bool:
+        return comment.needs_review
+
+    @admin.display(description=_("recebido em"), ordering="received_at")
+    def received_short(self, comment: Comment) -> str:
+        return date_format(localtime(comment.received_at), "SHORT_DATETIME_FORMAT")
+
+    class Media:
+        css = {"all": ("admin_curadoria/comments.css",)}
 
     # -- adding: a typed comment goes through the ingestion service ------------------------
 

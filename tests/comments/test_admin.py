@@ -36,7 +36,13 @@ def comments() -> list[Comment]:
     """A comment in every status and category, some tagged, one flagged for review."""
     tag = TagFactory(code="qualidade_audio", description="Qualidade do som")
     made = [
-        _comment("O álbum novo é lindo demais", Status.DONE, Category.PRAISE, confidence=0.97),
+        _comment(
+            "O álbum novo é lindo demais",
+            Status.DONE,
+            Category.PRAISE,
+            confidence=0.97,
+            classifier_backend="gemini",
+        ),
         _comment("O som chia no fone", Status.DONE, Category.CRITICISM, confidence=0.81),
         _comment("Podiam lançar a versão acústica", Status.DONE, Category.SUGGESTION),
         _comment("Quando sai a turnê?", Status.DONE, Category.QUESTION, needs_review=True),
@@ -149,6 +155,7 @@ def test_search_finds_comments_by_a_piece_of_their_text(curator_client, comments
         ({"status__exact": Status.FAILED}, ["Este deu erro"]),
         ({"category__exact": Category.SPAM}, ["Ganhe seguidores em bit.ly/x"]),
         ({"needs_review__exact": "1"}, ["Quando sai a turnê?"]),
+        ({"classifier_backend": "gemini"}, ["O álbum novo é lindo demais"]),
     ],
 )
 def test_filters_narrow_the_comment_list(curator_client, comments, params, expected):

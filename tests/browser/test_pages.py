@@ -1,0 +1,158 @@
+"""Every page a person reads, rendered in Chromium: content visible, nothing fetched off-site.
+
+Screenshots land in tests/screenshots/ (git-ignored) for a person to look at.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from comments.models import Category, CommentTag, Status
+from tests.factories import CommentFactory, CuratorFactory, TagFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+PASSWORD = "senha-Forte-123"  # tests.factories.UserFactory
+
+
+def _login(desktop, email: str) -> None:
+    desktop.open("/admin/login/")
+    desktop.page.fill("#id_username", email)
+    desktop.page.fill("#id_password", PASSWORD)
+    desktop.page.click("input[type=submit]")
+    desktop.page.wait_for_load_state("networkidle")
+
+
+@pytest.fixture
+def curator():
+    return CuratorFactory(email="curadora@alumusic.com.br")
+
+
+@pytest.fixture
+def comments():
+    """A handful of comments in every status and category, as a curator would meet them."""
+    audio = TagFactory(code="qualidade_audio", description="Qualidade do som")
+    show = TagFactory(code="show_ingresso", description="Ingressos de show")
+    rows = [
+        ("Que álbum incrível, ouvi o dia inteiro!", Status.DONE, Category.PRAISE, 0.97),
+        ("O som da versão ao vivo está chiando no fone.", Status.DONE, Category.CRITICISM, 0.88),
+        ("Podiam lançar a versão acústica de Maresia.", Status.DONE, Category.SUGGESTION, 0.74),
+        ("Quando abre a venda de ingressos em Recife?", Status.DONE, Category.QUESTION, 0.55),
+        ("GANHE 1000 SEGUIDORES em bit.ly/promo", Status.DONE, Category.SPAM, 0.99),
+        ("Acabou de chegar, ainda na fila.", Status.PENDING, None, None),
+        ("Sendo classificado agora.", Status.PROCESSING, None, None),
+        ("Este não deu certo na última tentativa.", Status.FAILED, None, None),
+    ]
+    made = [
+        CommentFactory(
+            text=text,
+            status=status,
+            category=category,
+            confidence=confidence,
+            needs_review=confidence is not None and confidence < 0.6,
+            classifier_backend="local" if category else "",
+        )
+        for text, status, category, confidence in rows
+    ]
+    CommentTag.objects.create(comment=made[1], tag=audio, explanation="cita 'som' e 'chiando'")
+    CommentTag.objects.create(comment=made[3], tag=show, explanation="cita 'ingressos'")
+    return made
+
+
+def test_landing_page_on_a_desktop(desktop):
+    desktop.open("/")
+
+    assert desktop.page.locator("h1").inner_text() == "O que os ouvintes estão dizendo"
+    cards = desktop.page.locator(".card h2").all_inner_texts()
+    assert cards == ["Relatório", "Curadoria", "API"]
+    assert desktop.external_requests() == []
+    desktop.screenshot("landing")
+
+
+def test_landing_page_fits_a_phone(phone):
+    phone.open("/")
+
+    width = phone.page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, "the page scrolls sideways on a phone"
+    assert phone.page.get_by_role("link", name="Entrar no painel").is_visible()
+    phone.screenshot("landing_phone")
+
+
+def test_admin_login_page_is_in_portuguese(desktop):
+    desktop.open("/admin/login/")
+
+    assert desktop.page.locator("#site-name").inner_text() == "AluMusic Insights · Curadoria"
+    assert desktop.page.locator("label[for=id_username]").inner_text().startswith("E-mail")
+    assert desktop.page.locator("input[type=submit]").get_attribute("value") == "Acessar"
+    desktop.screenshot("admin_login")
+
+
+def test_curator_logs_in_and_sees_the_console(desktop, curator):
+    _login(desktop, curator.email)
+
+    assert desktop.page.locator("h1").inner_text() == "Painel da curadoria"
+    body = desktop.page.locator("#content-main").inner_text()
+    for section in ("Comentários", "Tags", "Chamadas ao LLM", "Avaliações"):
+        assert section in body
+    desktop.screenshot("admin_index")
+
+
+def test_comment_list_shows_every_status_and_category(desktop, curator, comments):
+    _login(desktop, curator.email)
+    desktop.open("/admin/comments/comment/")
+
+    rows = desktop.page.locator("#result_list tbody tr")
+    assert rows.count() == len(comments)
+    table = desktop.page.locator("#result_list").inner_text()
+    for label in ("Elogio", "Crítica", "Sugestão", "Dúvida", "Spam"):
+        assert label in table
+    for label in ("Pendente", "Processando", "Concluído", "Falhou"):
+        assert label in table
+    assert "97%" in table
+    assert desktop.page.get_by_role("link", name="Importar arquivo").is_visible()
+    assert desktop.page.get_by_role("link", name="Exportar").is_visible()
+    desktop.screenshot("admin_comments")
+
+
+def test_comment_list_search_narrows_to_matching_rows(desktop, curator, comments):
+    _login(desktop, curator.email)
+    desktop.open("/admin/comments/comment/")
+
+    desktop.page.fill("#searchbar", "ingressos")
+    desktop.page.press("#searchbar", "Enter")
+    desktop.page.wait_for_load_state("networkidle")
+
+    rows = desktop.page.locator("#result_list tbody tr")
+    assert rows.count() == 1
+    assert "Recife" in rows.first.inner_text()
+    desktop.screenshot("admin_comments_search")
+
+
+def test_comment_page_shows_classification_and_tags(desktop, curator, comments):
+    comment = comments[1]
+    _login(desktop, curator.email)
+    desktop.open(f"/admin/comments/comment/{comment.pk}/change/")
+
+    content = desktop.page.locator("#content").inner_text()
+    assert comment.text in content
+    assert "Classificação" in content
+    assert "qualidade_audio" in content
+    assert "cita 'som' e 'chiando'" in content
+    desktop.screenshot("admin_comment")
+
+
+@pytest.mark.parametrize(
+    ("path", "name", "title_selector"),
+    [
+        ("/api/docs/", "api_docs", ".swagger-ui .info .title"),
+        ("/api/redoc/", "api_redoc", "h1"),
+    ],
+)
+def test_api_docs_render_with_no_request_off_the_server(desktop, path, name, title_selector):
+    desktop.open(path)
+
+    title = desktop.page.locator(title_selector).first
+    title.wait_for(state="visible", timeout=15_000)
+    assert "AluMusic Insights API" in title.inner_text()
+    assert desktop.external_requests() == []
+    desktop.screenshot(name, full_page=False)  # Redoc's page is thousands of pixels tall
