@@ -1,0 +1,109 @@
+"""A character n-gram TF-IDF vectorizer fast enough for ten thousand comments per second.
+
+Character n-grams taken inside word boundaries (scikit-learn's `char_wb`) depend only on each
+word, and comments reuse the same few thousand words. So each distinct word is analysed once into
+the column indices of its n-grams and cached; a comment's row is then a concatenation of cached
+arrays. The result equals `TfidfVectorizer(analyzer="char_wb", sublinear_tf=True)` on the same
+vocabulary, at several times its speed (profiling showed its per-n-gram Python loop dominating).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from scipy import sparse
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.preprocessing import normalize
+
+# Beyond this many distinct words the cache starts over, bounding a long-lived worker's memory.
+MAX_CACHED_WORDS = 200_000
+_NO_COLUMNS = np.empty(0, dtype=np.int32)
+
+
+def word_char_ngrams(word: str, low: int, high: int) -> list[str]:
+    """The n-grams (low..high) of `word` padded with one space each side, as `char_wb` does."""
+    padded = f" {word} "
+    if len(padded) <= low:
+        return [padded]
+    return [
+        padded[start : start + size]
+        for size in range(low, min(high, len(padded)) + 1)
+        for start in range(len(padded) - size + 1)
+    ]
+
+
+class CharNgramAnalyzer:
+    """Picklable analyzer: a text's word-bounded character n-grams."""
+
+    def __init__(self, low: int, high: int) -> None:
+        self.low, self.high = low, high
+
+    def __call__(self, text: str) -> list[str]:
+        return [
+            ngram for word in text.split() for ngram in word_char_ngrams(word, self.low, self.high)
+        ]
+
+
+class CachedCharTfidf(TransformerMixin, BaseEstimator):
+    """Sublinear TF-IDF over word-bounded character n-grams, with a per-word cache."""
+
+    def __init__(self, ngram_range: tuple[int, int] = (2, 5), min_df: int = 1) -> None:
+        self.ngram_range = ngram_range
+        self.min_df = min_df
+
+    def fit(self, texts: Sequence[str], y: Any = None) -> CachedCharTfidf:
+        vectorizer = TfidfVectorizer(
+            analyzer=CharNgramAnalyzer(*self.ngram_range), min_df=self.min_df, sublinear_tf=True
+        ).fit(texts)
+        self.vocabulary_: dict[str, int] = dict(vectorizer.vocabulary_)
+        self.idf_ = vectorizer.idf_.astype(np.float32)
+        return self
+
+    def transform(self, texts: Sequence[str]) -> sparse.csr_matrix:
+        cache = self._word_cache()
+        pieces: list[np.ndarray] = []
+        indptr = np.zeros(len(texts) + 1, dtype=np.int64)
+        for row, text in enumerate(texts):
+            count = 0
+            for word in text.split():
+                columns = cache.get(word)
+                if columns is None:
+                    columns = self._columns(word, cache)
+                pieces.append(columns)
+                count += len(columns)
+            indptr[row + 1] = indptr[row] + count
+        return self._weighted(pieces, indptr)
+
+    def _word_cache(self) -> dict[str, np.ndarray]:
+        cache: dict[str, np.ndarray] | None = self.__dict__.get("_cache")
+        if cache is None or len(cache) > MAX_CACHED_WORDS:
+            cache = self.__dict__["_cache"] = {}
+        return cache
+
+    def _columns(self, word: str, cache: dict[str, np.ndarray]) -> np.ndarray:
+        low, high = self.ngram_range
+        vocabulary = self.vocabulary_
+        found = [vocabulary[g] for g in word_char_ngrams(word, low, high) if g in vocabulary]
+        columns = np.array(found, dtype=np.int32) if found else _NO_COLUMNS
+        cache[word] = columns
+        return columns
+
+    def _weighted(self, pieces: list[np.ndarray], indptr: np.ndarray) -> sparse.csr_matrix:
+        indices = np.concatenate(pieces) if pieces else _NO_COLUMNS
+        data = np.ones(len(indices), dtype=np.float32)
+        shape = (len(indptr) - 1, len(self.vocabulary_))
+        matrix = sparse.csr_matrix((data, indices, indptr), shape=shape)
+        matrix.sum_duplicates()
+        # Sublinear term frequency (1 + log tf), then idf, then unit length: as TfidfVectorizer.
+        np.log(matrix.data, out=matrix.data)
+        matrix.data += 1.0
+        matrix.data *= self.idf_[matrix.indices]
+        return normalize(matrix, copy=False)
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        state.pop("_cache", None)
+        return state
