@@ -7,6 +7,7 @@ so `insights` can enqueue classification (DESIGN §4.1 and §7).
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
@@ -31,8 +32,7 @@ if TYPE_CHECKING:
     from accounts.models import User
 
 # NUL cannot be stored in a PostgreSQL text column; lone surrogates cannot be encoded as UTF-8.
-_NULL_BYTE = re.compile("\x00")
-_SURROGATE = re.compile("[\ud800-\udfff]")
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -140,9 +140,10 @@ def _validate_item(item: Any, max_length: int) -> tuple[uuid.UUID, str] | str:
             "length": len(text),
             "max": max_length,
         }
-    if _NULL_BYTE.search(text):
+    unstorable = _UNSTORABLE.search(text)
+    if unstorable and unstorable.group() == "\x00":
         return _("o texto contém bytes nulos (\\u0000)")
-    if _SURROGATE.search(text):
+    if unstorable:
         return _("o texto contém caracteres Unicode inválidos")
     comment_id = _parse_id(item.get("id"))
     if comment_id is None:
@@ -215,7 +216,9 @@ def _insert_chunk_postgres(
         field.get_db_prep_save(values.get(field.name, field.get_default()), connection)
         for field in fields
     ]
-    params += [[c.id for c in chunk], [c.text for c in chunk], [c.position for c in chunk]]
+    # One JSON document instead of three arrays: quoting arrays element by element in Python
+    # cost more than the rest of the request's Python work.
+    params.append(json.dumps([[str(c.id), c.text, c.position] for c in chunk], ensure_ascii=False))
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return {row[0] for row in cursor.fetchall()}
@@ -223,7 +226,7 @@ def _insert_chunk_postgres(
 
 @cache
 def _postgres_insert_statement() -> tuple[str, list[Any]]:
-    """`INSERT … SELECT … FROM unnest(ids, texts) ON CONFLICT (id) DO NOTHING RETURNING id`.
+    """`INSERT … SELECT … FROM <JSON rows> ON CONFLICT (id) DO NOTHING RETURNING id`.
 
     Built from the model so a new column with a default needs no change here. Each row's
     `received_at` is `now` plus its position in microseconds: the items of one request keep
@@ -238,15 +241,15 @@ def _postgres_insert_statement() -> tuple[str, list[Any]]:
     qn = connection.ops.quote_name
     columns = ", ".join(qn(f.column) for f in fields)
     expressions = ", ".join(
-        "%s::timestamptz + r.n * interval '1 microsecond'"
+        "%s::timestamptz + (r.value->>2)::int * interval '1 microsecond'"
         if f.name == "received_at"
         else f"%s::{f.cast_db_type(connection)}"
         for f in fields
     )
     sql = (
         f"INSERT INTO {qn(Comment._meta.db_table)} ({qn('id')}, {qn('text')}, {columns}) "
-        f"SELECT r.id, r.text, {expressions} "
-        f"FROM unnest(%s::uuid[], %s::text[], %s::int[]) AS r(id, text, n) "
+        f"SELECT (r.value->>0)::uuid, r.value->>1, {expressions} "
+        f"FROM json_array_elements(%s::json) AS r "
         f"ON CONFLICT ({qn('id')}) DO NOTHING RETURNING {qn('id')}"
     )
     return sql, fields

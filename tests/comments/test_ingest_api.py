@@ -103,6 +103,7 @@ def test_one_empty_and_one_valid_text_stores_the_valid_and_reports_the_index(api
         ({"texto": "ok", "id": "não-é-uuid"}, "UUID"),
         ({"texto": "ok", "id": 7}, "UUID"),
         ({"texto": "nulo\u0000aqui"}, "nulos"),
+        ({"texto": "surrogate \ud800 solto"}, "inválidos"),
         ({"texto": "x" * 5001}, "máximo"),
         ("só um texto", "objeto"),
     ],
