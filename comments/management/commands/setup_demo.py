@@ -7,6 +7,7 @@ ingestion service, and classification runs in this process so the site opens wit
 
 from __future__ import annotations
 
+import logging
 import secrets
 import uuid
 from collections import Counter
@@ -48,6 +49,8 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, file: Path, url: str, **options: Any) -> None:
+        # One "task succeeded" line per batch would bury the progress lines below.
+        logging.getLogger("celery.app.trace").setLevel(logging.WARNING)
         email, password = self._ensure_curator()
         curator = get_user_model().objects.get(email=email)
         self._load_demo_comments(file, curator)
