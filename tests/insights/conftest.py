@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
+from django.db.models import Count
+from rest_framework.authtoken.models import Token
 
-from comments.models import Comment
+from comments.models import Comment, Status
 from insights import services
 from insights.classifiers.base import (
     BatchResult,
@@ -16,7 +20,8 @@ from insights.classifiers.base import (
     CommentInput,
     TagResult,
 )
-from tests.factories import CommentFactory
+from tests.factories import ApiClientFactory, CommentFactory
+from tests.worker import wait_for
 
 Script = Callable[[Sequence[CommentInput]], BatchResult]
 
@@ -83,8 +88,71 @@ def scripted_backend(monkeypatch) -> ScriptedBackend:
 
 
 @pytest.fixture
+def api_token(transactional_db) -> str:
+    """A DRF token of an API client account, for requests to the live server."""
+    return Token.objects.create(user=ApiClientFactory()).key
+
+
+@pytest.fixture
 def make_comments(db) -> Callable[..., list[Comment]]:
     def make(count: int, **fields) -> list[Comment]:
         return CommentFactory.create_batch(count, **fields)
 
     return make
+
+
+# --- Helpers for tests that run real workers ---------------------------------------------------
+
+EVAL_SET = Path(__file__).resolve().parents[2] / "insights" / "data" / "eval.jsonl"
+
+# Small sweeper thresholds so recovery happens within a test's patience.
+FAST_SWEEPER_ENV = {
+    "SWEEPER_INTERVAL_SECONDS": "1",
+    "SWEEPER_PENDING_AFTER": "2",
+    "SWEEPER_PROCESSING_AFTER": "4",
+}
+
+
+@pytest.fixture(scope="session")
+def local_model_ready() -> None:
+    """Build (if missing or stale) and load the local model once, before workers start.
+
+    Workers then only load the artifact, instead of each rebuilding it on its first batch.
+    """
+    from insights.classifiers.local import LocalBackend
+
+    assert LocalBackend.shared().model is not None
+
+
+def sample_texts(count: int) -> list[str]:
+    """`count` realistic listener comments (the evaluation set's texts, cycled and numbered)."""
+    lines = EVAL_SET.read_text(encoding="utf-8").splitlines()
+    texts = [json.loads(line)["texto"] for line in lines if line.strip()]
+    return [f"{texts[n % len(texts)]} #{n}" for n in range(count)]
+
+
+def status_counts() -> dict[str, int]:
+    return dict(Comment.objects.order_by().values_list("status").annotate(n=Count("id")))
+
+
+def wait_until_all_done(expected: int, *, timeout: float = 90) -> None:
+    """Wait until `expected` comments exist and all are CONCLUIDO; fail showing the counts."""
+
+    def done() -> bool:
+        return status_counts() == {Status.DONE: expected}
+
+    try:
+        wait_for(done, timeout=timeout, interval=0.25)
+    except AssertionError:
+        raise AssertionError(f"not all CONCLUIDO after {timeout}s: {status_counts()}") from None
+
+
+def assert_fully_classified() -> None:
+    """Every comment has a label, a confidence in 0..1, a claim released and a tag or more."""
+    assert not Comment.objects.filter(category__isnull=True).exists()
+    assert not Comment.objects.filter(confidence__isnull=True).exists()
+    assert not Comment.objects.filter(classified_at__isnull=True).exists()
+    assert not Comment.objects.exclude(classifier_backend="local").exists()
+    tagged = Comment.objects.filter(comment_tags__isnull=False).distinct().count()
+    # The tagger may find nothing in a short comment, but most comments carry tags.
+    assert tagged >= Comment.objects.count() * 0.7

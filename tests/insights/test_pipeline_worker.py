@@ -1,0 +1,54 @@
+"""The pipeline through real processes: HTTP → Redis → Celery worker (local backend) → Postgres."""
+
+from __future__ import annotations
+
+import pytest
+import requests
+
+from comments.models import Comment, Status
+from insights.services import classification_enqueue
+from tests.factories import CommentFactory
+from tests.insights.conftest import (
+    FAST_SWEEPER_ENV,
+    assert_fully_classified,
+    sample_texts,
+    wait_until_all_done,
+)
+from tests.worker import running_worker
+
+pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("clean_broker", "local_model_ready")]
+
+
+def test_task_enqueued_through_redis_runs_in_a_real_worker(transactional_db, tmp_path):
+    comments = [CommentFactory(text=text) for text in sample_texts(5)]
+
+    with running_worker(tmp_path):
+        assert classification_enqueue(comment_ids=[str(c.id) for c in comments]) == 1
+        wait_until_all_done(5, timeout=60)
+
+    assert_fully_classified()
+    assert set(Comment.objects.values_list("attempts", flat=True)) == {1}
+
+
+def test_500_comments_posted_over_http_all_end_classified(
+    transactional_db, live_server, api_token, tmp_path
+):
+    texts = sample_texts(500)
+
+    with running_worker(tmp_path, env=FAST_SWEEPER_ENV, beat=True):
+        for start in range(0, 500, 100):
+            response = requests.post(
+                f"{live_server.url}/api/comentarios",
+                json=[{"texto": text} for text in texts[start : start + 100]],
+                headers={"Authorization": f"Token {api_token}"},
+                timeout=30,
+            )
+            assert response.status_code == 202, response.text
+            assert len(response.json()["ids_enfileirados"]) == 100
+        wait_until_all_done(500, timeout=90)
+
+    assert_fully_classified()
+    assert (
+        Comment.objects.filter(status=Status.DONE, submitted_by__auth_token__key=api_token).count()
+        == 500
+    )
