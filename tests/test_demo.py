@@ -108,7 +108,9 @@ def test_the_printed_login_opens_the_admin_and_every_demo_comment_is_classified(
     assert state["statuses"] == {"CONCLUIDO": demo_rows}
 
 
-def test_running_setup_demo_again_keeps_the_password_and_loads_nothing_twice(demo_env, first_run):
+def test_running_setup_demo_again_keeps_the_password_and_loads_nothing_twice(
+    demo_env, first_run, demo_rows
+):
     password = re.search(r"Senha:\s+(\S+)", first_run.stdout).group(1)
 
     second = _manage("setup_demo", env=demo_env)
