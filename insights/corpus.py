@@ -91,8 +91,13 @@ def corpus_digest(items: Iterable[CorpusItem]) -> str:
 
 
 def dedup_key(text: str) -> str:
-    """The text as folded words only: copies differing in case, accents or punctuation meet."""
-    return collapse_spaces(_NOT_WORD.sub(" ", fold_accents(text)))
+    """The text as folded words only: copies differing in case, accents or punctuation meet.
+
+    A text with no word at all ("?????", emoji) is kept as written, folded, so that different
+    symbol strings do not all collapse onto the empty key.
+    """
+    folded = fold_accents(text)
+    return collapse_spaces(_NOT_WORD.sub(" ", folded)) or collapse_spaces(folded)
 
 
 def overlapping_texts(items: Sequence[CorpusItem], others: Sequence[CorpusItem]) -> list[str]:

@@ -17,6 +17,7 @@ from typing import ClassVar
 import numpy as np
 from django.conf import settings
 
+from ..corpus import TRAIN_DIR
 from ..tagging import tag_comment
 from ..training import TrainedModel, load_or_build, resolve_variant
 from .base import BatchResult, Classification, CommentInput
@@ -31,9 +32,16 @@ class LocalBackend:
     _instances: ClassVar[dict[tuple[str, str], LocalBackend]] = {}
     _instances_lock = threading.Lock()
 
-    def __init__(self, *, variant: str | None = None, model_dir: Path | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        variant: str | None = None,
+        model_dir: Path | None = None,
+        train_dir: Path = TRAIN_DIR,
+    ) -> None:
         self.variant = resolve_variant(variant or settings.LOCAL_CLASSIFIER_MODEL)
         self.model_dir = Path(model_dir or settings.MODEL_DIR)
+        self.train_dir = train_dir
         self._model: TrainedModel | None = None
         self._model_lock = threading.Lock()
         self.load_seconds: float | None = None
@@ -54,7 +62,7 @@ class LocalBackend:
             with self._model_lock:
                 if self._model is None:
                     started = time.perf_counter()
-                    self._model = load_or_build(self.variant, self.model_dir)
+                    self._model = load_or_build(self.variant, self.model_dir, self.train_dir)
                     self.load_seconds = time.perf_counter() - started
                     logger.info(
                         "Local model %s ready in %.2fs", self._model.version, self.load_seconds

@@ -156,3 +156,23 @@ def assert_fully_classified() -> None:
     tagged = Comment.objects.filter(comment_tags__isnull=False).distinct().count()
     # The tagger may find nothing in a short comment, but most comments carry tags.
     assert tagged >= Comment.objects.count() * 0.7
+
+
+@pytest.fixture(scope="session")
+def trained_model_dir(tmp_path_factory) -> Path:
+    """A MODEL_DIR with the default local model, trained once per session from the real corpus."""
+    from insights.training import load_or_build
+
+    model_dir = tmp_path_factory.mktemp("models")
+    load_or_build("default", model_dir)
+    return model_dir
+
+
+@pytest.fixture
+def local_backend(settings, trained_model_dir):
+    """The process-wide local backend, reading the session's trained model (not var/)."""
+    from insights.classifiers.local import LocalBackend
+
+    settings.MODEL_DIR = trained_model_dir
+    settings.LOCAL_CLASSIFIER_MODEL = "default"
+    return LocalBackend.shared()

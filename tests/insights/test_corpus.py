@@ -1,0 +1,87 @@
+"""The labelled corpus: parses, uses valid labels and tag codes, is big enough and kept apart."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+
+import pytest
+
+from insights.classifiers.base import CATEGORIES
+from insights.corpus import (
+    EVAL_PATH,
+    CorpusError,
+    dedup_key,
+    load_jsonl,
+    load_training_corpus,
+    overlapping_texts,
+    training_files,
+)
+from insights.taxonomy import taxonomy_codes
+
+MIN_TRAINING_PER_LABEL = 400
+MIN_EVAL_PER_LABEL = 80
+
+
+@pytest.fixture(scope="module")
+def training():
+    return load_training_corpus()
+
+
+@pytest.fixture(scope="module")
+def evaluation():
+    return load_jsonl(EVAL_PATH)
+
+
+def test_both_training_files_and_the_eval_set_parse_with_valid_labels_and_tags(
+    training, evaluation
+):
+    assert {path.name for path in training_files()} >= {"escritor_a.jsonl", "escritor_b.jsonl"}
+    for item in [*training, *evaluation]:
+        assert item.category in CATEGORIES
+        assert set(item.tags) <= taxonomy_codes()
+        assert len(item.tags) <= 3
+        assert item.text.strip()
+
+
+def test_training_set_has_at_least_400_items_per_label(training):
+    counts = Counter(item.category for item in training)
+    assert {label: counts[label] for label in CATEGORIES} == {
+        label: max(counts[label], MIN_TRAINING_PER_LABEL) for label in CATEGORIES
+    }
+
+
+def test_eval_set_has_at_least_80_items_per_label(evaluation):
+    counts = Counter(item.category for item in evaluation)
+    assert min(counts[label] for label in CATEGORIES) >= MIN_EVAL_PER_LABEL, counts
+
+
+def test_no_eval_text_appears_in_training_after_normalisation(training, evaluation):
+    assert overlapping_texts(evaluation, training) == []
+
+
+def test_normalisation_meets_copies_differing_in_case_accents_and_punctuation():
+    assert dedup_key("Música  BOA!!") == dedup_key("musica boa")
+
+
+def test_a_line_with_an_unknown_label_is_rejected_with_its_line_number(tmp_path):
+    path = tmp_path / "ruim.jsonl"
+    lines = [
+        {"texto": "amei o show", "categoria": "ELOGIO", "tags": ["show"]},
+        {"texto": "que isso", "categoria": "ELOGIOS", "tags": []},
+    ]
+    path.write_text("\n".join(json.dumps(line) for line in lines), encoding="utf-8")
+
+    with pytest.raises(CorpusError, match=r"ruim.jsonl:2: 'categoria'"):
+        load_jsonl(path)
+
+
+def test_a_line_with_a_tag_outside_the_taxonomy_is_rejected(tmp_path):
+    path = tmp_path / "ruim.jsonl"
+    path.write_text(
+        json.dumps({"texto": "amei", "categoria": "ELOGIO", "tags": ["inventada"]}),
+        encoding="utf-8",
+    )
+
+    with pytest.raises(CorpusError, match="unknown tag codes"):
+        load_jsonl(path)

@@ -1,0 +1,102 @@
+"""`manage.py evaluate` and its metrics; the shipped model meets the quality bar on eval.jsonl."""
+
+from __future__ import annotations
+
+import json
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from insights.corpus import EVAL_PATH
+from insights.evaluation import tag_scores
+from insights.models import EvaluationRun
+
+SMALL_DATASET = [
+    ("amei o show de ontem, que energia 😍", "ELOGIO", ["show"]),
+    ("o app fecha sozinho quando abro a playlist", "CRÍTICA", ["bug_app"]),
+    ("que tal colocar letra sincronizada nas músicas?", "SUGESTÃO", ["letra_sincronizada"]),
+    ("como baixo música pra ouvir offline?", "DÚVIDA", ["modo_offline"]),
+    ("ganhe seguidores grátis no link da bio", "SPAM", ["promocao_externa", "link_externo"]),
+]
+
+
+@pytest.fixture
+def small_dataset(tmp_path):
+    path = tmp_path / "pequeno.jsonl"
+    lines = [json.dumps({"texto": t, "categoria": c, "tags": tags}) for t, c, tags in SMALL_DATASET]
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return path
+
+
+def run_evaluate(*args: str) -> str:
+    out = StringIO()
+    call_command("evaluate", *args, stdout=out, stderr=StringIO())
+    return out.getvalue()
+
+
+@pytest.mark.django_db
+def test_evaluate_prints_report_and_confusion_matrix_and_stores_the_run(
+    local_backend, small_dataset
+):
+    output = run_evaluate(
+        "--dataset", str(small_dataset), "--backend", "local", "--fail-under", "0"
+    )
+
+    assert "precision" in output
+    assert "macro avg" in output
+    assert "ELOGIO   CRÍTICA  SUGESTÃO    DÚVIDA      SPAM" in output
+    assert "Tags micro: precisão" in output
+    run = EvaluationRun.objects.get()
+    assert (run.dataset, run.backend, run.item_count) == (str(small_dataset), "local", 5)
+    assert run.model == "local-tfidf-lr"
+    assert run.confusion_matrix["labels"] == ["ELOGIO", "CRÍTICA", "SUGESTÃO", "DÚVIDA", "SPAM"]
+    assert sum(map(sum, run.confusion_matrix["matrix"])) == 5
+    assert 0.0 <= run.macro_f1 <= 1.0
+    assert set(run.metrics["tags"]) == {"micro", "macro", "per_code"}
+
+
+@pytest.mark.django_db
+def test_evaluate_fails_when_macro_f1_is_under_the_bar_and_still_stores_the_run(
+    local_backend, small_dataset
+):
+    with pytest.raises(CommandError, match="abaixo do mínimo"):
+        run_evaluate("--dataset", str(small_dataset), "--backend", "local", "--fail-under", "1.01")
+
+    assert EvaluationRun.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_evaluate_refuses_a_missing_dataset(tmp_path):
+    with pytest.raises(CommandError, match="não encontrado"):
+        run_evaluate("--dataset", str(tmp_path / "nada.jsonl"), "--backend", "local")
+
+
+@pytest.mark.django_db
+def test_shipped_model_meets_the_quality_bar_on_the_evaluation_set(local_backend):
+    output = run_evaluate("--dataset", str(EVAL_PATH), "--backend", "local", "--fail-under", "0.90")
+
+    run = EvaluationRun.objects.get()
+    assert run.macro_f1 >= 0.90, output
+    assert min(run.metrics["per_class_f1"].values()) >= 0.85, output
+    assert run.metrics["tags"]["micro"]["precision"] >= 0.80, output
+    assert run.metrics["failed"] == []
+
+
+def test_tag_scores_pool_micro_and_average_macro():
+    truth = [{"show"}, {"show", "artista"}, set()]
+    predicted = [{"show"}, {"show_ingresso"}, {"app"}]
+
+    scores = tag_scores(truth, predicted)
+
+    assert scores.micro_precision == pytest.approx(1 / 3)
+    assert scores.micro_recall == pytest.approx(1 / 3)
+    # codes: app (P0 R0), artista (P0 R0), show (P1 R.5), show_ingresso (P0 R0)
+    assert scores.macro_precision == pytest.approx(1 / 4)
+    assert scores.macro_recall == pytest.approx(0.5 / 4)
+    assert scores.per_code["show"] == {
+        "precision": 1.0,
+        "recall": 0.5,
+        "support": 2.0,
+        "predicted": 1.0,
+    }

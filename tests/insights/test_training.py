@@ -1,0 +1,104 @@
+"""Training is reproducible, and a missing, stale or broken artifact is rebuilt on first use."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from insights.classifiers.base import CATEGORIES, CommentInput
+from insights.classifiers.local import LocalBackend
+from insights.corpus import EVAL_PATH, load_jsonl, load_training_corpus
+from insights.training import (
+    SPECS,
+    artifact_path,
+    load_model,
+    load_or_build,
+    model_version,
+    save_model,
+    train_model,
+)
+
+SMALL_PER_LABEL = 60
+
+
+@pytest.fixture(scope="module")
+def small_corpus():
+    """The first items of each label: enough to train in a second or two."""
+    taken: dict[str, int] = dict.fromkeys(CATEGORIES, 0)
+    items = []
+    for item in load_training_corpus():
+        if taken[item.category] < SMALL_PER_LABEL:
+            taken[item.category] += 1
+            items.append(item)
+    return items
+
+
+@pytest.fixture
+def small_train_dir(tmp_path, small_corpus):
+    directory = tmp_path / "train"
+    directory.mkdir()
+    lines = [
+        json.dumps({"texto": i.text, "categoria": i.category, "tags": list(i.tags)})
+        for i in small_corpus
+    ]
+    (directory / "corpus.jsonl").write_text("\n".join(lines), encoding="utf-8")
+    return directory
+
+
+def test_training_twice_gives_the_same_version_and_the_same_probabilities(small_corpus):
+    texts = [item.text for item in load_jsonl(EVAL_PATH)[:100]]
+
+    first = train_model(SPECS["fast"], small_corpus)
+    second = train_model(SPECS["fast"], small_corpus)
+
+    assert first.version == second.version
+    assert np.array_equal(first.predict_proba(texts), second.predict_proba(texts))
+
+
+def test_a_saved_artifact_loads_with_identical_predictions(tmp_path, small_corpus):
+    model = train_model(SPECS["fast"], small_corpus)
+    path = tmp_path / "modelo.joblib"
+
+    save_model(model, path)
+
+    texts = ["amei", "o app trava", "quando sai o disco?"]
+    assert np.array_equal(load_model(path).predict_proba(texts), model.predict_proba(texts))
+
+
+def test_missing_artifact_is_built_on_first_use(tmp_path, small_train_dir):
+    backend = LocalBackend(variant="fast", model_dir=tmp_path / "models", train_dir=small_train_dir)
+
+    result = backend.classify([CommentInput(id="1", text="que show incrível")])
+
+    assert result.classifications[0].category in CATEGORIES
+    assert artifact_path("fast", tmp_path / "models").exists()
+
+
+def test_artifact_from_another_corpus_is_rebuilt(tmp_path, small_corpus, small_train_dir):
+    model_dir = tmp_path / "models"
+    stale = train_model(SPECS["fast"], small_corpus[: len(small_corpus) // 2])
+    save_model(stale, artifact_path("fast", model_dir))
+
+    model = load_or_build("fast", model_dir, small_train_dir)
+
+    assert model.version == model_version(SPECS["fast"], small_corpus) != stale.version
+    assert load_model(artifact_path("fast", model_dir)).version == model.version
+
+
+def test_unreadable_artifact_is_rebuilt(tmp_path, small_corpus, small_train_dir):
+    path = artifact_path("fast", tmp_path)
+    path.write_bytes(b"not a joblib file")
+
+    model = load_or_build("fast", tmp_path, small_train_dir)
+
+    assert model.version == model_version(SPECS["fast"], small_corpus)
+
+
+def test_a_current_artifact_is_loaded_not_retrained(tmp_path, small_train_dir):
+    built = load_or_build("fast", tmp_path, small_train_dir)
+
+    again = load_or_build("fast", tmp_path, small_train_dir)
+
+    assert again.built_at == built.built_at
