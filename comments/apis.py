@@ -152,6 +152,8 @@ class CommentCollectionApi(_IngestJsonMixin, APIView):
     @extend_schema(
         tags=["comentarios"],
         summary="Lista comentários (mais recentes primeiro)",
+        description="Clientes da API veem só os comentários que enviaram; curadores veem "
+        'todos. Resposta `{"comentarios": [...]}`, limitada por `limit`.',
         operation_id="api_comentarios_list",
         parameters=[
             *_FILTER_PARAMETERS,
@@ -239,6 +241,8 @@ class CommentCollectionV1Api(_IngestJsonMixin, GenericAPIView):
     @extend_schema(
         tags=["comentarios"],
         summary="Lista comentários com paginação por cursor",
+        description="Mesmos filtros e visibilidade de `GET /api/comentarios`; siga `next` "
+        "para a página seguinte.",
         responses={200: CommentSerializer(many=True), 400: ErrorSerializer, 401: ErrorSerializer},
     )
     def get(self, request: Request) -> Response:
@@ -253,6 +257,7 @@ class CommentDetailApi(APIView):
     @extend_schema(
         tags=["comentarios"],
         summary="Um comentário pelo id",
+        description="404 se o id não existe ou o comentário não é visível para quem pede.",
         parameters=[OpenApiParameter("comment_id", OpenApiTypes.UUID, OpenApiParameter.PATH)],
         responses={200: CommentSerializer, 401: ErrorSerializer, 404: ErrorSerializer},
     )
