@@ -36,6 +36,12 @@ print(json.dumps({"login": login.status_code, "redirect": login.get("Location"),
                   "listing": listing.status_code, "statuses": statuses}))
 """
 
+RESET_FIVE_TO_PENDING = """
+from comments.models import Comment
+ids = list(Comment.objects.values_list("pk", flat=True)[:5])
+Comment.objects.filter(pk__in=ids).update(status="PENDENTE", category=None, confidence=None)
+"""
+
 
 def _manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
@@ -112,6 +118,9 @@ def test_running_setup_demo_again_keeps_the_password_and_loads_nothing_twice(
     demo_env, first_run, demo_rows
 ):
     password = re.search(r"Senha:\s+(\S+)", first_run.stdout).group(1)
+    # As if the first run had stopped before classifying everything.
+    reset = _manage("shell", "-c", RESET_FIVE_TO_PENDING, env=demo_env)
+    assert reset.returncode == 0, reset.stderr[-3000:]
 
     second = _manage("setup_demo", env=demo_env)
 
@@ -119,6 +128,7 @@ def test_running_setup_demo_again_keeps_the_password_and_loads_nothing_twice(
     assert "A senha existente foi mantida" in second.stdout
     assert "changepassword curadoria@alumusic.local" in second.stdout
     assert f"Os {demo_rows} comentários de demonstração já estão carregados" in second.stdout
+    assert "5 comentários ainda pendentes" in second.stdout
     state = _check(demo_env, "curadoria@alumusic.local", password)
     assert state["login"] == 302
-    assert sum(state["statuses"].values()) == demo_rows
+    assert state["statuses"] == {"CONCLUIDO": demo_rows}

@@ -19,13 +19,14 @@ from celery import current_app
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import CURATORS_GROUP
 from comments.imports import ImportSummary, comments_import_file
-from comments.models import Comment, Source
+from comments.models import Comment, Source, Status
 from comments.parsing import ParsedRow, read_items
 
 DEMO_FILE = Path(__file__).resolve().parents[2] / "demo" / "comentarios_demo.csv"
@@ -89,6 +90,7 @@ class Command(BaseCommand):
         known = Comment.objects.filter(pk__in=ids).count()
         if known == len(ids):
             self.stdout.write(f"Os {known} comentários de demonstração já estão carregados.")
+            self._classify_leftovers(ids)
             self._print_statuses(ids)
             return
         self._announce_classification(len(ids) - known)
@@ -154,6 +156,19 @@ class Command(BaseCommand):
         self.stdout.write("Por status: " + _counts(statuses))
         if categories:
             self.stdout.write("Por categoria: " + _counts(categories))
+        if statuses[Status.FAILED]:
+            self.stdout.write(
+                f"  {statuses[Status.FAILED]} falharam; para tentar de novo: "
+                ".venv/bin/python manage.py classify --status FALHOU --sync"
+            )
+
+    def _classify_leftovers(self, ids: list[str]) -> None:
+        """Classify demo comments an earlier run left PENDENTE (e.g. the model was missing)."""
+        pending = Comment.objects.filter(pk__in=ids, status=Status.PENDING).count()
+        if not pending:
+            return
+        self.stdout.write(f"{pending} comentários ainda pendentes; classificando agora…")
+        call_command("classify", "--sync", stdout=self.stdout, stderr=self.stderr)
 
     # -- the end -------------------------------------------------------------------------
 
