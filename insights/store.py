@@ -188,7 +188,22 @@ def _replace_tags(classifications: Sequence[Classification]) -> None:
             links.setdefault(
                 key, CommentTag(comment_id=c.id, tag_id=key[1], explanation=tag.explanation)
             )
-    CommentTag.objects.bulk_create(links.values(), batch_size=WRITE_CHUNK)
+    if _is_postgres():
+        _insert_links_postgres(list(links.values()))
+    else:
+        CommentTag.objects.bulk_create(links.values(), batch_size=WRITE_CHUNK)
+
+
+def _insert_links_postgres(links: Sequence[CommentTag]) -> None:
+    # One INSERT from three arrays: no per-row placeholders or model instances to build.
+    sql = f"""
+        INSERT INTO {_COMMENT_TAG} (comment_id, tag_id, explanation)
+        SELECT * FROM unnest(%s::uuid[], %s::bigint[], %s::text[])
+    """
+    columns = [[link.comment_id for link in links], [link.tag_id for link in links]]
+    columns.append([link.explanation for link in links])
+    with connection.cursor() as cursor:
+        cursor.execute(sql, columns)
 
 
 def canonical_tag_ids(explanations: dict[str, str]) -> dict[str, int]:
