@@ -90,6 +90,7 @@ class RateLimiter(ABC):
         requests_per_window: int,
         tokens_per_window: int,
         window_seconds: float = 60.0,
+        margin_seconds: float = 0.0,
         max_wait_seconds: float = 30.0,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
@@ -97,7 +98,9 @@ class RateLimiter(ABC):
             raise ValueError("Rate limits and window must be positive.")
         self.requests_per_window = requests_per_window
         self.tokens_per_window = tokens_per_window
-        self.window_seconds = window_seconds
+        # A grant counts for `margin_seconds` longer than the window, so that network jitter
+        # between our grant and the provider's clock cannot show the provider one too many.
+        self.window_seconds = window_seconds + max(0.0, margin_seconds)
         self.max_wait_seconds = max_wait_seconds
         self._sleep = sleep
 

@@ -124,6 +124,9 @@ class GeminiBackend:
             requests_per_window=settings.GEMINI_RPM,
             tokens_per_window=settings.GEMINI_TPM,
             window_seconds=settings.GEMINI_RATE_WINDOW_SECONDS,
+            # Our grant precedes the provider's count by the request's build and transit time
+            # (up to ~0.5 s for a process's first call on a busy host): keep that much slack.
+            margin_seconds=min(1.0, settings.GEMINI_RATE_WINDOW_SECONDS * 0.05),
             max_wait_seconds=settings.GEMINI_RATE_MAX_WAIT_SECONDS,
         )
         return cls(
@@ -178,16 +181,14 @@ class GeminiBackend:
         """One rate-limited, logged generateContent call for `chunk`."""
         payload = request_payload(chunk)
         max_output = output_token_budget(len(chunk))
+        # Everything is built before the limiter grants the slot, so the request leaves at once.
+        contents, config = _contents(payload), self._config(max_output)
         self.limiter.acquire((len(self.system_instruction) + len(payload)) // 4 + max_output // 3)
         started = time.perf_counter()
         try:
             response = self._client.models.generate_content(  # type: ignore[union-attr]
-                model=self.model,
-                contents=[types.Content(role="user", parts=[
-                    types.Part(text=USER_INSTRUCTION), types.Part(text=payload),
-                ])],
-                config=self._config(max_output),
-            )  # fmt: skip
+                model=self.model, contents=contents, config=config
+            )
         except Exception as error:
             mapped = _backend_error(error)
             if mapped is None:
@@ -254,6 +255,12 @@ class GeminiBackend:
             usage=usage,
             error=error,
         )
+
+
+def _contents(payload: str) -> list[types.Content]:
+    """The user turn: a fixed instruction, then the comments as one JSON data part."""
+    parts = [types.Part(text=USER_INSTRUCTION), types.Part(text=payload)]
+    return [types.Content(role="user", parts=parts)]
 
 
 def _fail_remaining(result: BatchResult, chunks: list[list[CommentInput]], error: BackendError):

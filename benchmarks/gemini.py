@@ -1,0 +1,136 @@
+"""Gemini backend under load: 4 worker processes, the shared rate limiter, the fake server.
+
+DESIGN §8: ≥ 25 comments per request, and never more requests or tokens per window than
+configured, with 4 workers. The window is scaled down (GEMINI_RATE_WINDOW_SECONDS) so a run
+of a few thousand comments crosses several windows in seconds; the algorithm is the same at
+60 s. Requests are counted where the provider counts them: on arrival at the (fake) server.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+import time
+from bisect import bisect_left
+from pathlib import Path
+
+from django.conf import settings
+from django.db import connection
+from django.test import override_settings
+
+from benchmarks.report import Figure, print_figure
+
+COMMENTS = 3_000
+BATCH = 50
+WORKER_PROCESSES = 4
+WINDOW_SECONDS = 5.0
+REQUESTS_PER_WINDOW = 20  # the run needs 60 requests: at least three windows
+TOKENS_PER_WINDOW = 200_000  # ~30 requests of 50 comments: the request limit binds first
+EVAL_SET = Path(__file__).resolve().parent.parent / "insights" / "data" / "eval.jsonl"
+
+
+def run() -> list[Figure]:
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        print("  skipped: set CELERY_BROKER_URL (a Redis) to run real workers", flush=True)
+        return []
+    from tests.fakes.gemini_server import FakeGemini
+
+    with FakeGemini() as fake:
+        seconds = _classify_with_workers(fake)
+        requests = fake.requests
+    arrivals = [(r.at, _tokens_seen(r)) for r in requests if r.status == 200]
+    most_requests, most_tokens = _most_in_any_window(arrivals, WINDOW_SECONDS)
+    per_request = sum(len(r.comments) for r in requests) / max(1, len(requests))
+    print(
+        f"  {COMMENTS:,} comments, {len(requests)} requests in {seconds:.1f}s "
+        f"({COMMENTS / seconds:,.0f} comments/s) with {WORKER_PROCESSES} worker processes; "
+        f"limits {REQUESTS_PER_WINDOW} requests and {TOKENS_PER_WINDOW:,} tokens "
+        f"per {WINDOW_SECONDS:g}s window",
+        flush=True,
+    )
+    window = f"{WINDOW_SECONDS:g}s window, {WORKER_PROCESSES} workers"
+    requests_figure = Figure(
+        f"Gemini max requests in any {window}", most_requests, "requests",
+        REQUESTS_PER_WINDOW, higher_is_better=False,
+    )  # fmt: skip
+    tokens_figure = Figure(
+        f"Gemini max tokens in any {window}", most_tokens, "tokens",
+        TOKENS_PER_WINDOW, higher_is_better=False,
+    )  # fmt: skip
+    per_request_figure = Figure("Gemini comments per request", per_request, "comments", 25)
+    return [print_figure(f) for f in (per_request_figure, requests_figure, tokens_figure)]
+
+
+def _classify_with_workers(fake) -> float:
+    """Store COMMENTS PENDENTE comments, enqueue them in batches, time until all are done."""
+    from comments.models import Comment
+    from insights.services import classification_enqueue
+    from tests.worker import purge_broker, start_worker
+
+    _empty_tables()
+    purge_broker()
+    comments = Comment.objects.bulk_create(Comment(text=text) for text in _texts(COMMENTS))
+    env = {
+        "CLASSIFIER_BACKEND": "gemini",
+        "GOOGLE_API_KEY": fake.api_key,
+        "GEMINI_BASE_URL": fake.url,
+        "GEMINI_BATCH_SIZE": str(BATCH),
+        "GEMINI_RPM": str(REQUESTS_PER_WINDOW),
+        "GEMINI_TPM": str(TOKENS_PER_WINDOW),
+        "GEMINI_RATE_WINDOW_SECONDS": str(WINDOW_SECONDS),
+    }
+    with tempfile.TemporaryDirectory() as tmp:
+        worker = start_worker(Path(tmp), env=env, concurrency=WORKER_PROCESSES)
+        try:
+            started = time.perf_counter()
+            with override_settings(CLASSIFY_BATCH_SIZE=BATCH):
+                classification_enqueue(comment_ids=[str(c.id) for c in comments])
+            _wait_until_done(COMMENTS)
+            return time.perf_counter() - started
+        finally:
+            worker.stop()
+
+
+def _tokens_seen(request) -> int:
+    """Tokens of one request as the provider bills them: the prompt as sent (chars / 4)."""
+    return len(json.dumps(request.body, ensure_ascii=False)) // 4
+
+
+def _most_in_any_window(arrivals: list[tuple[float, int]], window: float) -> tuple[int, int]:
+    """The most requests, and tokens, that arrived in any half-open window [t, t + window)."""
+    arrivals = sorted(arrivals)
+    times = [at for at, _tokens in arrivals]
+    most_requests = most_tokens = 0
+    for i, start in enumerate(times):
+        end = bisect_left(times, start + window)
+        most_requests = max(most_requests, end - i)
+        most_tokens = max(most_tokens, sum(tokens for _at, tokens in arrivals[i:end]))
+    return most_requests, most_tokens
+
+
+def _texts(count: int) -> list[str]:
+    lines = EVAL_SET.read_text(encoding="utf-8").splitlines()
+    base = [json.loads(line)["texto"] for line in lines if line.strip()]
+    return [f"{base[n % len(base)]} ({n})" for n in range(count)]
+
+
+def _empty_tables() -> None:
+    from comments.models import Comment, CommentTag
+    from insights.models import LLMCall
+
+    with connection.cursor() as cursor:
+        tables = ", ".join(m._meta.db_table for m in (CommentTag, Comment, LLMCall))
+        cursor.execute(f"TRUNCATE {tables}")
+
+
+def _wait_until_done(expected: int, timeout: float = 300) -> None:
+    from comments.models import Comment, Status
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if Comment.objects.filter(status=Status.DONE).count() >= expected:
+            return
+        if Comment.objects.filter(status=Status.FAILED).exists():
+            raise RuntimeError("some comments FALHOU during the Gemini benchmark")
+        time.sleep(0.1)
+    raise RuntimeError(f"the Gemini run did not finish {expected} comments in {timeout}s")
