@@ -91,6 +91,7 @@ class Behaviour:
     marker: str = ""
     over: int = 0
     count: int = 1
+    finish_reason: str = ""
 
     @classmethod
     def success(cls) -> Behaviour:
@@ -146,9 +147,9 @@ class Behaviour:
         return cls("max_tokens", over=over)
 
     @classmethod
-    def output_blocked(cls, marker: str = "") -> Behaviour:
-        """finishReason SAFETY, no text, when the batch holds a marked comment."""
-        return cls("output_blocked", marker=marker)
+    def output_blocked(cls, marker: str = "", reason: str = "SAFETY") -> Behaviour:
+        """finishReason `reason` (SAFETY, RECITATION…), no text, when a marked comment is sent."""
+        return cls("output_blocked", marker=marker, finish_reason=reason)
 
     @classmethod
     def prompt_blocked(cls, marker: str = "") -> Behaviour:
@@ -215,9 +216,9 @@ class FakeGemini:
         self._server: ThreadingHTTPServer | None = None
 
     # --- lifecycle ---------------------------------------------------------------------------
-    def start(self) -> FakeGemini:
+    def start(self, port: int = 0) -> FakeGemini:
         handler = type("Handler", (_Handler,), {"fake": self})
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._server = ThreadingHTTPServer(("127.0.0.1", port), handler)
         self._server.daemon_threads = True
         serve = functools.partial(self._server.serve_forever, poll_interval=0.05)
         threading.Thread(target=serve, daemon=True).start()
@@ -346,7 +347,7 @@ class _Handler(BaseHTTPRequestHandler):
             return self._json(200, payload)
         if kind == "output_blocked" and affected:
             candidate = {
-                "finishReason": "SAFETY",
+                "finishReason": behaviour.finish_reason,
                 "index": 0,
                 "safetyRatings": [
                     {"category": "HARM_CATEGORY_HARASSMENT", "probability": "HIGH", "blocked": True}
@@ -473,3 +474,25 @@ def _embedded_objects(text: str) -> list[dict[str, Any]]:
         items = data if isinstance(data, list) else [data]
         return [item for item in items if isinstance(item, dict)]
     return []
+
+
+def main() -> None:
+    """`python -m tests.fakes.gemini_server [--port N]`: serve until Ctrl-C, for manual runs such
+    as `GEMINI_BASE_URL=<url> GOOGLE_API_KEY=test-key manage.py evaluate --backend gemini`."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--api-key", default="test-key")
+    args = parser.parse_args()
+    fake = FakeGemini(api_key=args.api_key)
+    fake.start(port=args.port)
+    print(f"Fake Gemini at {fake.url} (API key {args.api_key!r}); Ctrl-C to stop.", flush=True)
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        fake.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -350,6 +350,20 @@ class TestTruncationAndSafety:
         assert "bloqueado pelo filtro de segurança do Gemini" in failure.reason
         assert LLMCall.objects.filter(outcome=CallOutcome.BLOCKED).exists()
 
+    def test_another_early_stop_isolates_the_comment_and_leaves_it_retryable(
+        self, backend, fake_gemini
+    ):
+        fake_gemini.default = Behaviour.output_blocked(marker="RECITAR", reason="RECITATION")
+        items = comments(8, marked={5: "letra inteira para RECITAR"})
+
+        result = backend.classify(items)
+
+        assert ids_of(result.classifications) == {i.id for i in items} - {items[5].id}
+        [failure] = result.failures
+        assert failure.id == items[5].id
+        assert failure.retryable
+        assert "RECITATION" in failure.reason
+
 
 @pytest.mark.django_db
 def test_requests_wait_for_the_rate_limiter(fake_gemini):
