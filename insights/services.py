@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from comments.models import Comment, Status
 
-from . import store
+from . import selectors, store
 from .classifiers import get_backend
 from .classifiers.base import (
     BackendError,
@@ -32,6 +32,8 @@ logger = logging.getLogger(__name__)
 
 # A sweep enqueues at most this many batches; a bigger backlog is taken over the next sweeps.
 SWEEP_MAX_BATCHES = 200
+# Messages waiting in the classify queue above which overdue PENDENTE rows are left alone.
+SWEEP_BUSY_QUEUE_LENGTH = 20
 
 
 def classification_enqueue(
@@ -265,8 +267,15 @@ def _expire_claims(now: datetime) -> tuple[int, int]:
 
 
 def _reenqueue_stale_pending(now: datetime) -> int:
-    """Enqueue PENDENTE comments whose task is overdue, in bounded chunks; bump enqueued_at."""
-    stale = Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=now - settings.SWEEPER_PENDING_AFTER)
+    """Enqueue PENDENTE comments whose task is overdue, in bounded chunks; bump enqueued_at.
+
+    NULL enqueued_at (a returned claim) is always enqueued. An overdue one only while the
+    classify queue is short: behind a long queue it is most likely still waiting in it, and
+    re-enqueueing a whole backlog every sweep would only make the queue longer.
+    """
+    stale = Q(enqueued_at__isnull=True)
+    if not _classify_queue_busy():
+        stale |= Q(enqueued_at__lt=now - settings.SWEEPER_PENDING_AFTER)
     size = settings.CLASSIFY_BATCH_SIZE
     total = 0
     for _batch in range(SWEEP_MAX_BATCHES):
@@ -280,6 +289,11 @@ def _reenqueue_stale_pending(now: datetime) -> int:
             break  # the broker is down; the next sweep tries again
         total += len(ids)
     return total
+
+
+def _classify_queue_busy() -> bool:
+    lengths = selectors.broker_queue_lengths()
+    return lengths is not None and lengths["classify"] >= SWEEP_BUSY_QUEUE_LENGTH
 
 
 def _skip_locked(queryset):

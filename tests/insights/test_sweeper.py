@@ -96,3 +96,21 @@ def test_requeue_gives_failed_comments_a_fresh_start(django_capture_on_commit_ca
     assert (failed.status, failed.attempts, failed.last_error) == (Status.PENDING, 0, "")
     assert Comment.objects.get(id=done.id).status == Status.DONE
     assert queued_ids() == {str(failed.id)}
+
+
+def test_overdue_pending_comments_wait_while_the_queue_is_long_but_returned_claims_do_not(
+    settings,
+):
+    settings.CLASSIFY_BATCH_SIZE = 1
+    backlog = CommentFactory.create_batch(
+        services.SWEEP_BUSY_QUEUE_LENGTH, enqueued_at=timezone.now()
+    )
+    services.classification_enqueue(comment_ids=[str(c.id) for c in backlog])
+    overdue = CommentFactory(enqueued_at=ago(minutes=5))
+    crashed = CommentFactory(status=Status.PROCESSING, claimed_at=ago(minutes=11), attempts=1)
+
+    outcome = services.comments_sweep()
+
+    assert outcome.reenqueued == 1
+    assert str(crashed.id) in queued_ids()
+    assert str(overdue.id) not in queued_ids()
