@@ -9,7 +9,6 @@ the single comment, which then fails on its own without taking its neighbours wi
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import threading
@@ -22,7 +21,6 @@ from typing import Any, ClassVar
 from django.conf import settings
 from django.utils.translation import gettext as _
 from google import genai
-from google.genai import errors as genai_errors
 from google.genai import types
 
 from insights.llm_calls import TokenUsage, llm_call_record
@@ -31,6 +29,7 @@ from insights.prompts import prompt_load
 from insights.ratelimit import RateLimiter, rate_limiter_build
 
 from .base import BackendError, BatchResult, ClassificationFailure, CommentInput
+from .gemini_errors import backend_error_for
 from .gemini_output import (
     RESPONSE_SCHEMA,
     InvalidOutput,
@@ -42,23 +41,6 @@ from .gemini_output import (
 
 logger = logging.getLogger(__name__)
 
-
-def _transport_errors() -> tuple[tuple[type[Exception], ...], tuple[type[Exception], ...]]:
-    """(timeouts, other transport errors) of the HTTP client the SDK uses: httpx2 in 3.6, httpx
-    before. `except httpx.TimeoutException` does not catch httpx2's, so both are looked up."""
-    timeouts: list[type[Exception]] = []
-    transport: list[type[Exception]] = []
-    for name in ("httpx2", "httpx"):
-        try:
-            module = __import__(name)
-        except ImportError:
-            continue
-        timeouts.append(module.TimeoutException)
-        transport.append(module.TransportError)
-    return tuple(timeouts), tuple(transport)
-
-
-TIMEOUT_ERRORS, TRANSPORT_ERRORS = _transport_errors()
 # Finish and block reasons that mean "a filter refused this content", not "try again as is".
 BLOCK_REASONS = frozenset({"SAFETY", "BLOCKLIST", "PROHIBITED_CONTENT", "SPII", "IMAGE_SAFETY"})
 # Other early stops: split too (one comment may cause it), but a retry later may succeed.
@@ -192,7 +174,7 @@ class GeminiBackend:
                 model=self.model, contents=contents, config=config
             )
         except Exception as error:
-            mapped = _backend_error(error)
+            mapped = backend_error_for(error)
             if mapped is None:
                 raise
             outcome, backend_error = mapped
@@ -272,7 +254,9 @@ def _contents(payload: str) -> list[types.Content]:
     return [types.Content(role="user", parts=parts)]
 
 
-def _fail_remaining(result: BatchResult, chunks: list[list[CommentInput]], error: BackendError):
+def _fail_remaining(
+    result: BatchResult, chunks: list[list[CommentInput]], error: BackendError
+) -> None:
     """Keep what earlier requests produced; re-raise if there is nothing to keep."""
     if not (result.classifications or result.failures):
         raise error
@@ -320,72 +304,3 @@ def _describe_partial(parsed: ParsedOutput) -> str:
         f"{len(parsed.failures)} invalid, {len(parsed.missing_ids)} missing, "
         f"{len(parsed.extra_ids)} extra ids"
     )
-
-
-def _backend_error(error: Exception) -> tuple[CallOutcome, BackendError] | None:
-    """The outcome and BackendError for an exception the SDK raised; None if not ours to map."""
-    if isinstance(error, genai_errors.APIError):
-        return _api_error(error)
-    if isinstance(error, TIMEOUT_ERRORS):
-        message = _("tempo esgotado esperando o Gemini (%s)") % type(error).__name__
-        return CallOutcome.TIMEOUT, BackendError(message, retryable=True)
-    if isinstance(error, TRANSPORT_ERRORS):
-        message = _("falha de conexão com o Gemini: %s") % error
-        return CallOutcome.SERVER_ERROR, BackendError(message, retryable=True)
-    if isinstance(error, json.JSONDecodeError | genai_errors.UnknownApiResponseError):
-        # The SDK raises a bare JSONDecodeError when a 200's body is not JSON.
-        message = _("resposta do Gemini não é JSON: %s") % error
-        return CallOutcome.INVALID_OUTPUT, BackendError(message, retryable=True)
-    return None
-
-
-def _api_error(error: genai_errors.APIError) -> tuple[CallOutcome, BackendError]:
-    code = error.code or 0
-    summary = f"Gemini {code} {error.status or ''}: {str(error.message or '')[:300]}".strip()
-    retry_after = _retry_delay(error)
-    if code == 429:
-        return CallOutcome.RATE_LIMITED, BackendError(
-            summary, retryable=True, retry_after=retry_after
-        )
-    if code >= 500 or code == 408:
-        return CallOutcome.SERVER_ERROR, BackendError(
-            summary, retryable=True, retry_after=retry_after
-        )
-    reason = _error_info_reason(error)
-    if reason:
-        summary = f"{summary} ({reason})"
-    return CallOutcome.CLIENT_ERROR, BackendError(summary, retryable=False)
-
-
-def _error_details(error: genai_errors.APIError) -> list[dict[str, Any]]:
-    """The `error.details` list of the JSON error body (APIError.details holds the whole body)."""
-    body = error.details if isinstance(error.details, dict) else {}
-    inner = body.get("error", body)
-    details = inner.get("details") if isinstance(inner, dict) else None
-    return [entry for entry in details or [] if isinstance(entry, dict)]
-
-
-def _retry_delay(error: genai_errors.APIError) -> float | None:
-    """Seconds from the RetryInfo detail ("7s"), else from a Retry-After header."""
-    for entry in _error_details(error):
-        if str(entry.get("@type", "")).endswith("RetryInfo"):
-            return _duration_seconds(entry.get("retryDelay"))
-    headers = getattr(error.response, "headers", None) or {}
-    return _duration_seconds(headers.get("retry-after"))
-
-
-def _duration_seconds(value: object) -> float | None:
-    """A protobuf Duration as JSON ("1.5s") or a plain number of seconds."""
-    if isinstance(value, dict):
-        return float(value.get("seconds", 0)) + float(value.get("nanos", 0)) / 1e9
-    try:
-        return max(0.0, float(str(value).strip().removesuffix("s")))
-    except ValueError:
-        return None
-
-
-def _error_info_reason(error: genai_errors.APIError) -> str:
-    for entry in _error_details(error):
-        if str(entry.get("@type", "")).endswith("ErrorInfo") and entry.get("reason"):
-            return str(entry["reason"])
-    return ""
