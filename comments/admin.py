@@ -24,6 +24,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.formats import date_format
+from django.utils.html import format_html
 from django.utils.text import Truncator
 from django.utils.timezone import localtime
 from django.utils.translation import gettext
@@ -204,7 +205,7 @@ class CommentAdmin(CuratorPermissionsMixin, ExportActionMixin, admin.ModelAdmin)
         "review_flag",
         "received_short",
         "source",
-        "submitted_by",
+        "submitter",
     )
     list_filter = (
         "status",
@@ -251,13 +252,21 @@ class CommentAdmin(CuratorPermissionsMixin, ExportActionMixin, admin.ModelAdmin)
     def confidence_percent(self, comment: Comment) -> str | None:
         return None if comment.confidence is None else f"{comment.confidence:.0%}"
 
-    @admin.display(description=_("revisar"), boolean=True, ordering="needs_review")
-    def review_flag(self, comment: Comment) -> bool:
-        return comment.needs_review
+    @admin.display(description=_("revisão"), ordering="-needs_review")
+    def review_flag(self, comment: Comment) -> str:
+        # Only the rows that need a curator get a mark; a red cross on every other row is noise.
+        if not comment.needs_review:
+            return ""
+        return format_html('<span class="review-flag">{}</span>', gettext("revisar"))
+
+    @admin.display(description=_("enviado por"), ordering="submitted_by__email")
+    def submitter(self, comment: Comment) -> str:
+        email = comment.submitted_by.email if comment.submitted_by else "-"
+        return format_html('<span class="ellipsis" title="{}">{}</span>', email, email)
 
     @admin.display(description=_("recebido em"), ordering="received_at")
     def received_short(self, comment: Comment) -> str:
-        return date_format(localtime(comment.received_at), "SHORT_DATETIME_FORMAT")
+        return date_format(localtime(comment.received_at), "d/m/y H:i")
 
     class Media:
         css = {"all": ("admin_curadoria/comments.css",)}
@@ -363,11 +372,24 @@ def _is_uuid(value: str) -> bool:
     return True
 
 
+class MergedFilter(admin.SimpleListFilter):
+    title = _("situação")
+    parameter_name = "mesclada"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("nao", gettext("Canônica")), ("sim", gettext("Mesclada em outra"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Tag]) -> QuerySet[Tag]:
+        if self.value() in {"sim", "nao"}:
+            return queryset.filter(merged_into__isnull=self.value() == "nao")
+        return queryset
+
+
 @admin.register(Tag)
 class TagAdmin(CuratorPermissionsMixin, admin.ModelAdmin):
     curator_rights = frozenset({"view", "add", "change"})
     list_display = ("code", "description", "origin", "merged_into", "comment_count")
-    list_filter = ("origin", ("merged_into", admin.EmptyFieldListFilter))
+    list_filter = ("origin", MergedFilter)
     list_select_related = ("merged_into",)
     search_fields = ("code", "description")
     list_per_page = 100

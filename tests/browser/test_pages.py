@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from comments.models import Category, CommentTag, Status
-from tests.factories import CommentFactory, CuratorFactory, TagFactory
+from comments.models import Category, CommentTag, Source, Status
+from tests.factories import ApiClientFactory, CommentFactory, CuratorFactory, TagFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -43,6 +43,7 @@ def comments():
         ("Sendo classificado agora.", Status.PROCESSING, None, None),
         ("Este não deu certo na última tentativa.", Status.FAILED, None, None),
     ]
+    partner = ApiClientFactory(email="integracao.radio.parceira@exemplo.com.br")
     made = [
         CommentFactory(
             text=text,
@@ -51,8 +52,10 @@ def comments():
             confidence=confidence,
             needs_review=confidence is not None and confidence < 0.6,
             classifier_backend="local" if category else "",
+            source=Source.IMPORT if index % 2 else Source.API,
+            submitted_by=partner if index % 3 else None,
         )
-        for text, status, category, confidence in rows
+        for index, (text, status, category, confidence) in enumerate(rows)
     ]
     CommentTag.objects.create(comment=made[1], tag=audio, explanation="cita 'som' e 'chiando'")
     CommentTag.objects.create(comment=made[3], tag=show, explanation="cita 'ingressos'")
@@ -109,6 +112,11 @@ def test_comment_list_shows_every_status_and_category(desktop, curator, comments
     for label in ("Pendente", "Processando", "Concluído", "Falhou"):
         assert label in table
     assert "97%" in table
+    overflow = desktop.page.evaluate(
+        "(() => { const r = document.querySelector('#changelist .results');"
+        " return r.scrollWidth - r.clientWidth; })()"
+    )
+    assert overflow <= 0, "the comment table scrolls sideways on a laptop screen"
     assert desktop.page.get_by_role("link", name="Importar arquivo").is_visible()
     assert desktop.page.get_by_role("link", name="Exportar").is_visible()
     desktop.screenshot("admin_comments")

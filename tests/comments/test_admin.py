@@ -278,6 +278,16 @@ def test_tag_list_counts_the_comments_of_each_tag(curator_client, comments):
     assert counts["letra"] == 0
 
 
+def test_tag_list_filters_aliases_from_canonical_tags(curator_client):
+    canonical = TagFactory(code="show")
+    TagFactory(code="shows_ao_vivo", merged_into=canonical)
+    url = reverse("admin:comments_tag_changelist")
+
+    aliases = curator_client.get(url, {"mesclada": "sim"}).context["cl"].result_list
+
+    assert [tag.code for tag in aliases] == ["shows_ao_vivo"]
+
+
 def test_a_tag_created_by_a_curator_is_marked_as_such(curator_client):
     response = curator_client.post(
         reverse("admin:comments_tag_add"), {"code": "fone_ouvido", "description": "Fones"}
