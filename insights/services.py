@@ -1,4 +1,8 @@
-"""Classification pipeline services: enqueue, claim, classify, store, retry, sweep, requeue."""
+"""Classification pipeline services: enqueue, classify (claim, validate, store), retry, sweep.
+
+The bulk SQL lives in `insights.store`; validation of a backend's answer in
+`insights.validation`. Tasks and commands call only the public functions here.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +15,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -296,7 +300,7 @@ def _classify_queue_busy() -> bool:
     return lengths is not None and lengths["classify"] >= SWEEP_BUSY_QUEUE_LENGTH
 
 
-def _skip_locked(queryset):
+def _skip_locked(queryset: QuerySet[Comment]) -> QuerySet[Comment]:
     """Rows a concurrent sweep holds are skipped (PostgreSQL); other databases just lock."""
     if connection.features.has_select_for_update_skip_locked:
         return queryset.select_for_update(skip_locked=True)
