@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 from django.apps import apps
+from django.contrib import admin
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -110,6 +111,19 @@ def test_every_change_page_opens_for_a_curator_with_bounded_queries(
 
     with django_assert_max_num_queries(MAX_QUERIES_PER_PAGE):
         response = curator_client.get(reverse(f"admin:{model}_change", args=[obj.pk]))
+
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize(
+    "model_admin",
+    list(admin.site._registry.values()),
+    ids=lambda model_admin: model_admin.opts.label_lower,
+)
+def test_every_registered_admin_list_opens_for_a_superuser(admin_client, model_admin):
+    opts = model_admin.opts
+
+    response = admin_client.get(reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist"))
 
     assert response.status_code == 200
 
