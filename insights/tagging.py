@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from django.utils.translation import gettext as _
 
@@ -37,8 +38,7 @@ class _Term:
     words: tuple[str, ...]  # a trailing "*" makes a word a prefix
 
 
-@dataclass(frozen=True)
-class _Match:
+class _Match(NamedTuple):  # a tuple: made for every candidate, so it must be cheap
     code: str
     first: int  # token positions, inclusive
     last: int
@@ -91,16 +91,36 @@ class Tagger:
 
     def tag(self, text: str, category: str | None = None) -> tuple[TagResult, ...]:
         """Up to MAX_TAGS tags for `text`; spam codes only for SPAM, topic codes only otherwise."""
-        tokens = [(m.start(), m.end(), m.group()) for m in _TOKEN.finditer(text)]
-        slots = [self._slots(raw) for _, _, raw in tokens]
+        return self.tag_many([text], [category])[0]
+
+    def tag_many(
+        self, texts: Sequence[str], categories: Sequence[str | None]
+    ) -> list[tuple[TagResult, ...]]:
+        """`tag` for a batch (the pt-BR explanation templates are looked up once)."""
+        templates = _Templates.current()
+        return [
+            self._tag(text, category, templates)
+            for text, category in zip(texts, categories, strict=True)
+        ]
+
+    def _tag(self, text: str, category: str | None, templates: _Templates) -> tuple[TagResult, ...]:
+        cached = self._cache.get
+        slots = [
+            found if (found := cached(raw)) is not None else self._slots(raw)
+            for raw in _TOKEN.findall(text)
+        ]
         allowed = self._allowed_codes(category)
         matches = sorted(
             self._matches(slots, allowed), key=lambda m: (self._priority[m.code], m.first)
         )
-        chosen = self._choose(matches)
-        tags = [TagResult(m.code, _explain(text, tokens, m)) for m in chosen]
+        tags = []
+        if matches:
+            spans = [m.span() for m in _TOKEN.finditer(text)]
+            for match in self._choose(matches):
+                evidence = text[spans[match.first][0] : spans[match.last][1]]
+                tags.append(TagResult(match.code, templates.mentions % evidence[:_EVIDENCE_LENGTH]))
         if category == "SPAM":
-            tags = _with_spam_fallbacks(text, tags)
+            tags = _with_spam_fallbacks(text, tags, templates)
         return tuple(tags[:MAX_TAGS])
 
     def _allowed_codes(self, category: str | None) -> frozenset[str] | None:
@@ -114,6 +134,8 @@ class Tagger:
         self, slots: list[frozenset[tuple[int, int]]], allowed: frozenset[str] | None
     ) -> Iterable[_Match]:
         for first, found in enumerate(slots):
+            if not found:
+                continue
             for term_index, position in found:
                 term = self._terms[term_index]
                 if position or (allowed is not None and term.code not in allowed):
@@ -172,27 +194,41 @@ class Tagger:
         return found
 
 
-def _explain(text: str, tokens: list[tuple[int, int, str]], match: _Match) -> str:
-    evidence = text[tokens[match.first][0] : tokens[match.last][1]]
-    return _('menciona "%(trecho)s"') % {"trecho": evidence[:_EVIDENCE_LENGTH]}
+@dataclass(frozen=True)
+class _Templates:
+    """The explanations' pt-BR templates in the active language (one `%s` each)."""
+
+    mentions: str
+    link: str
+    meaningless: str
+
+    @classmethod
+    def current(cls) -> _Templates:
+        return cls(
+            mentions=_('menciona "%s"'),
+            link=_('contém o link "%s"'),
+            meaningless=_('texto repetitivo ou sem sentido: "%s"'),
+        )
 
 
-def _with_spam_fallbacks(text: str, tags: list[TagResult]) -> list[TagResult]:
+def _with_spam_fallbacks(
+    text: str, tags: list[TagResult], templates: _Templates
+) -> list[TagResult]:
     """A link is evidence of `link_externo` even without the word; gibberish is its own sign."""
     codes = {tag.code for tag in tags}
     url = _URL.search(text)
     if url and "link_externo" not in codes:
-        tags.append(TagResult("link_externo", _('contém o link "%(link)s"') % {"link": url[0]}))
+        tags.append(TagResult("link_externo", templates.link % url[0]))
     if "conteudo_sem_sentido" not in codes and looks_meaningless(text):
         excerpt = " ".join(text.split())[:_EVIDENCE_LENGTH]
-        explanation = _('texto repetitivo ou sem sentido: "%(trecho)s"') % {"trecho": excerpt}
-        tags.insert(0, TagResult("conteudo_sem_sentido", explanation))
+        tags.insert(0, TagResult("conteudo_sem_sentido", templates.meaningless % excerpt))
     return tags
 
 
 def looks_meaningless(text: str) -> bool:
     """No words at all, the same few words repeated, or keyboard mashing."""
-    words = [squash_elongations(fold(w)) for w in _TOKEN.findall(text)]
+    # Lower-casing is enough here: accents change neither repetition nor keyboard rows.
+    words = _TOKEN.findall(squash_elongations(text.lower()))
     if not words:
         return True
     if len(words) >= 3 and len(set(words)) <= len(words) / 2:
@@ -216,3 +252,10 @@ def shared_tagger() -> Tagger:
 def tag_comment(text: str, category: str | None = None) -> tuple[TagResult, ...]:
     """Tags of one comment, given its category when known (see Tagger.tag)."""
     return shared_tagger().tag(text, category)
+
+
+def tag_comments(
+    texts: Sequence[str], categories: Sequence[str | None]
+) -> list[tuple[TagResult, ...]]:
+    """Tags of a batch of comments (see Tagger.tag_many)."""
+    return shared_tagger().tag_many(texts, categories)

@@ -11,8 +11,6 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from lib.text import collapse_spaces
-
 _URL = re.compile(
     r"(?:https?://|www\.)\S+"
     r"|\b[\w-]+\.(?:com|net|org|br|ly|me|io|gg|app|link|site|shop|store|xyz|info|bio|tv)\b\S*",
@@ -44,7 +42,12 @@ PLACEHOLDERS = {
 
 def squash_elongations(text: str) -> str:
     """'muuuito bommm kkkkk' -> 'muito bom k': three or more repeats become one letter."""
-    return _ELONGATION.sub(r"\1", text)
+    return _ELONGATION.sub(_first_letter, text)
+
+
+def _first_letter(match: re.Match[str]) -> str:
+    # A function, not the template r"\1": re parses a template string on every call.
+    return match[1]
 
 
 def replace_entities(text: str) -> str:
@@ -75,6 +78,8 @@ def fold(text: str) -> str:
 
 def is_shouting(text: str) -> bool:
     """True when the text has a few letters and nearly all of them are capitals."""
+    if text.islower() or not any(char.isupper() for char in text[:40]):
+        return False  # the common case, decided in C without counting
     letters = len(_LETTERS.findall(text))
     return letters >= 6 and len(_CAPITALS.findall(text)) >= 0.8 * letters
 
@@ -82,8 +87,8 @@ def is_shouting(text: str) -> bool:
 def normalise_for_model(text: str) -> str:
     """The text as the classifier's vectorizers see it (folded, squashed, placeholders)."""
     shouting = is_shouting(text)
-    text = replace_entities(_INVISIBLE.sub("", text))
-    text = squash_elongations(fold(text))
-    if shouting:
-        text += " " + PLACEHOLDERS["caps"]
-    return collapse_spaces(text)
+    if not text.isascii():
+        text = _INVISIBLE.sub("", text)
+    text = squash_elongations(fold(replace_entities(text)))
+    # Runs of spaces are left in: both vectorizers split on whitespace anyway.
+    return f"{text} {PLACEHOLDERS['caps']}" if shouting else text

@@ -24,7 +24,6 @@ import joblib
 import numpy as np
 import sklearn
 from sklearn.calibration import CalibratedClassifierCV
-from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import f1_score
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
@@ -35,7 +34,7 @@ from threadpoolctl import threadpool_limits
 from .classifiers.base import CATEGORIES
 from .corpus import TRAIN_DIR, CorpusItem, corpus_digest, load_training_corpus
 from .text_features import normalise_for_model
-from .vectorizers import CachedCharTfidf
+from .vectorizers import CachedCharTfidf, WordTfidf
 
 logger = logging.getLogger(__name__)
 
@@ -57,12 +56,12 @@ class ModelSpec:
     char_ngrams: tuple[int, int] = (2, 5)
     char_min_df: int = 2
     regularisation: float = 10.0
-    use_weight: float = 0.0  # > 0 adds USE embeddings to the TF-IDF features
+    use_weight: float = 0.0  # > 0 adds USE sentence embeddings to the TF-IDF features
 
 
 SPECS: dict[str, ModelSpec] = {
     "fast": ModelSpec(variant="fast", model_name="local-tfidf-lr"),
-    "use": ModelSpec(variant="use", model_name="local-use-tfidf-lr", use_weight=1.0),
+    "use": ModelSpec(variant="use", model_name="local-use-tfidf-lr", use_weight=0.5),
 }
 # What LOCAL_CLASSIFIER_MODEL="default" means; see insights/data/MODEL.md for why.
 DEFAULT_VARIANT = "fast"
@@ -149,14 +148,8 @@ def _normalise_all(texts: Sequence[str]) -> list[str]:
     return [normalise_for_model(text) for text in texts]
 
 
-def _word_vectorizer(spec: ModelSpec) -> TfidfVectorizer:
-    return TfidfVectorizer(
-        lowercase=False,
-        token_pattern=TOKEN_PATTERN,
-        ngram_range=spec.word_ngrams,
-        sublinear_tf=True,
-        dtype=np.float32,
-    )
+def _word_vectorizer(spec: ModelSpec) -> WordTfidf:
+    return WordTfidf(token_pattern=TOKEN_PATTERN, bigrams=spec.word_ngrams == (1, 2))
 
 
 def _char_vectorizer(spec: ModelSpec) -> CachedCharTfidf:

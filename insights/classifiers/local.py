@@ -18,7 +18,7 @@ import numpy as np
 from django.conf import settings
 
 from ..corpus import TRAIN_DIR
-from ..tagging import tag_comment
+from ..tagging import tag_comments
 from ..training import TrainedModel, load_or_build, resolve_variant
 from .base import BatchResult, Classification, CommentInput
 
@@ -78,22 +78,23 @@ class LocalBackend:
         order = np.argsort(probabilities, axis=1)
         rows = np.arange(len(items))
         best, second = probabilities[rows, order[:, -1]], probabilities[rows, order[:, -2]]
-        classifications = []
-        for index, item in enumerate(items):
-            category = model.labels[order[index, -1]]
-            classifications.append(
+        categories = [model.labels[column] for column in order[:, -1]]
+        tags = tag_comments([item.text for item in items], categories)
+        return BatchResult(
+            classifications=[
                 Classification(
                     id=item.id,
-                    category=category,
+                    category=categories[index],
                     confidence=_probability(best[index]),
                     margin=_probability(best[index] - second[index]),
-                    tags=tag_comment(item.text, category),
+                    tags=tags[index],
                     backend=self.name,
                     model=model.model_name,
                     prompt_version=model.version,
                 )
-            )
-        return BatchResult(classifications=classifications)
+                for index, item in enumerate(items)
+            ]
+        )
 
 
 def _probability(value: float) -> float:
