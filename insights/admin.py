@@ -7,12 +7,16 @@ from typing import Any
 
 from django.contrib import admin
 from django.http import HttpRequest
+from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
+from django.utils.timezone import localtime
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from comments.admin import CuratorPermissionsMixin, LargeTablePaginator
 
+from .classifiers.base import CATEGORIES
 from .models import EvaluationRun, LLMCall
 
 
@@ -31,16 +35,13 @@ class ReadOnlyAdmin(CuratorPermissionsMixin, admin.ModelAdmin):
 @admin.register(LLMCall)
 class LLMCallAdmin(ReadOnlyAdmin):
     list_display = (
-        "created_at",
+        "when",
         "model",
         "outcome",
         "comment_count",
-        "input_tokens",
-        "output_tokens",
-        "thinking_tokens",
-        "cost_usd",
-        "latency_ms",
-        "prompt_version",
+        "tokens",
+        "cost",
+        "latency",
     )
     list_filter = ("outcome", "backend", "model", "prompt_version")
     date_hierarchy = "created_at"
@@ -50,6 +51,22 @@ class LLMCallAdmin(ReadOnlyAdmin):
     paginator = LargeTablePaginator
     search_fields = ("error",)
     search_help_text = _("Busca na mensagem de erro.")
+
+    @admin.display(description=_("quando"), ordering="created_at")
+    def when(self, call: LLMCall) -> str:
+        return date_format(localtime(call.created_at), "d/m/y H:i:s")
+
+    @admin.display(description=_("tokens (entrada / saída / raciocínio)"))
+    def tokens(self, call: LLMCall) -> str:
+        return f"{call.input_tokens} / {call.output_tokens} / {call.thinking_tokens}"
+
+    @admin.display(description=_("custo (US$)"), ordering="cost_usd")
+    def cost(self, call: LLMCall) -> str:
+        return f"{call.cost_usd:.6f}"
+
+    @admin.display(description=_("latência"), ordering="latency_ms")
+    def latency(self, call: LLMCall) -> str:
+        return f"{call.latency_ms / 1000:.2f} s"
 
 
 @admin.register(EvaluationRun)
@@ -76,6 +93,7 @@ class EvaluationRunAdmin(ReadOnlyAdmin):
         "macro_f1",
         "duration_seconds",
         "metrics_table",
+        "tag_metrics",
         "confusion_table",
         "metrics_json",
     )
@@ -109,6 +127,17 @@ class EvaluationRunAdmin(ReadOnlyAdmin):
         )
         return format_html("<table>{}{}</table>", header, body)
 
+    @admin.display(description=_("tags (micro)"))
+    def tag_metrics(self, run: EvaluationRun) -> str:
+        micro = (run.metrics.get("tags") or {}).get("micro") if run.metrics else None
+        if not micro:
+            return "—"
+        return gettext("precisão %(p).3f · revocação %(r).3f · F1 %(f).3f") % {
+            "p": micro.get("precision", 0),
+            "r": micro.get("recall", 0),
+            "f": micro.get("f1", 0),
+        }
+
     @admin.display(description=_("matriz de confusão"))
     def confusion_table(self, run: EvaluationRun) -> SafeString | str:
         labels, matrix = _confusion(run.confusion_matrix)
@@ -138,14 +167,22 @@ class EvaluationRunAdmin(ReadOnlyAdmin):
 
 
 def _per_label_rows(metrics: Any) -> list[tuple[str, str, str, str, Any]]:
-    """Rows of scikit-learn's classification_report dict (label → precision, recall …)."""
-    report = metrics.get("classification_report", metrics) if isinstance(metrics, dict) else {}
+    """Rows of scikit-learn's classification_report dict, labels first, then the averages.
+
+    The report is stored in a jsonb column, which does not keep key order.
+    """
+    if not isinstance(metrics, dict):
+        return []
+    report = metrics.get("report") or metrics.get("classification_report") or {}
+    order = [*CATEGORIES, "macro avg", "weighted avg", "micro avg"]
+    names = [name for name in order if name in report] + sorted(set(report) - set(order))
     rows = []
-    for label, values in report.items():
+    for name in names:
+        values = report[name]
         if isinstance(values, dict) and "f1-score" in values:
             rows.append(
                 (
-                    label,
+                    name,
                     f"{values.get('precision', 0):.3f}",
                     f"{values.get('recall', 0):.3f}",
                     f"{values['f1-score']:.3f}",

@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 
 from comments.models import Category, CommentTag, Source, Status
+from insights.models import EvaluationRun, LLMCall
 from tests.factories import ApiClientFactory, CommentFactory, CuratorFactory, TagFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -21,6 +22,14 @@ def _login(desktop, email: str) -> None:
     desktop.page.fill("#id_password", PASSWORD)
     desktop.page.click("input[type=submit]")
     desktop.page.wait_for_load_state("networkidle")
+
+
+def _assert_table_fits(desktop) -> None:
+    overflow = desktop.page.evaluate(
+        "(() => { const r = document.querySelector('#changelist .results');"
+        " return r.scrollWidth - r.clientWidth; })()"
+    )
+    assert overflow <= 0, "the list scrolls sideways on a laptop screen"
 
 
 @pytest.fixture
@@ -112,11 +121,7 @@ def test_comment_list_shows_every_status_and_category(desktop, curator, comments
     for label in ("Pendente", "Processando", "Concluído", "Falhou"):
         assert label in table
     assert "97%" in table
-    overflow = desktop.page.evaluate(
-        "(() => { const r = document.querySelector('#changelist .results');"
-        " return r.scrollWidth - r.clientWidth; })()"
-    )
-    assert overflow <= 0, "the comment table scrolls sideways on a laptop screen"
+    _assert_table_fits(desktop)
     assert desktop.page.get_by_role("link", name="Importar arquivo").is_visible()
     assert desktop.page.get_by_role("link", name="Exportar").is_visible()
     desktop.screenshot("admin_comments")
@@ -164,3 +169,84 @@ def test_api_docs_render_with_no_request_off_the_server(desktop, path, name, tit
     assert "AluMusic Insights API" in title.inner_text()
     assert desktop.external_requests() == []
     desktop.screenshot(name, full_page=False)  # Redoc's page is thousands of pixels tall
+
+
+def test_curator_imports_a_csv_file_from_the_comment_list(desktop, curator, tmp_path):
+    upload = tmp_path / "comentarios.csv"
+    upload.write_text("texto\nO refrão gruda na cabeça\nCadê a letra sincronizada?\n")
+    _login(desktop, curator.email)
+    desktop.open("/admin/comments/comment/")
+
+    desktop.page.get_by_role("link", name="Importar arquivo").click()
+    desktop.page.wait_for_load_state("networkidle")
+    desktop.screenshot("admin_import")
+    desktop.page.set_input_files("#id_file", str(upload))
+    desktop.page.click("input[type=submit][value=Importar]")
+    desktop.page.wait_for_load_state("networkidle")
+
+    message = desktop.page.locator(".messagelist").inner_text()
+    assert "2 novos" in message
+    assert "O refrão gruda na cabeça" in desktop.page.locator("#result_list").inner_text()
+    desktop.screenshot("admin_import_done")
+
+
+def test_tag_list_shows_codes_descriptions_and_counts(desktop, curator, comments):
+    _login(desktop, curator.email)
+    desktop.open("/admin/comments/tag/?q=show_ingresso")
+
+    row = desktop.page.locator("#result_list tbody tr").first
+    assert "show_ingresso" in row.inner_text()
+    assert row.locator("td.field-comment_count").inner_text() == "1"
+    desktop.open("/admin/comments/tag/")
+    desktop.screenshot("admin_tags")
+
+
+def test_pipeline_records_are_readable(desktop, curator):
+    LLMCall.objects.create(
+        backend="gemini",
+        model="gemini-2.5-flash-lite",
+        prompt_version="classify_v1",
+        comment_count=50,
+        input_tokens=4210,
+        output_tokens=980,
+        latency_ms=1350,
+        cost_usd="0.000813",
+        outcome="ok",
+    )
+    run = EvaluationRun.objects.create(
+        dataset="insights/data/eval.jsonl",
+        backend="local",
+        model="default",
+        item_count=450,
+        accuracy=0.931,
+        macro_f1=0.927,
+        metrics={
+            "report": {
+                label: {"precision": 0.93, "recall": 0.92, "f1-score": 0.925, "support": 90}
+                for label in ("ELOGIO", "CRÍTICA", "SUGESTÃO", "DÚVIDA", "SPAM")
+            },
+            "tags": {"micro": {"precision": 0.86, "recall": 0.81, "f1": 0.834}},
+        },
+        confusion_matrix={
+            "labels": ["ELOGIO", "CRÍTICA", "SUGESTÃO", "DÚVIDA", "SPAM"],
+            "matrix": [
+                [84, 3, 2, 1, 0],
+                [2, 83, 4, 1, 0],
+                [3, 4, 81, 2, 0],
+                [1, 1, 3, 85, 0],
+                [0, 0, 0, 1, 89],
+            ],
+        },
+    )
+    _login(desktop, curator.email)
+
+    desktop.open("/admin/insights/llmcall/")
+    assert "gemini-2.5-flash-lite" in desktop.page.locator("#result_list").inner_text()
+    _assert_table_fits(desktop)
+    desktop.screenshot("admin_llm_calls")
+    desktop.open(f"/admin/insights/evaluationrun/{run.pk}/change/")
+    content = desktop.page.locator("#content").inner_text()
+    assert "Matriz de confusão" in content
+    assert "0.925" in content
+    assert "F1 0.834" in content
+    desktop.screenshot("admin_evaluation")

@@ -81,7 +81,7 @@ def pipeline_records() -> None:
         accuracy=0.93,
         macro_f1=0.925,
         metrics={
-            "classification_report": {
+            "report": {
                 "ELOGIO": {"precision": 0.9, "recall": 0.95, "f1-score": 0.92, "support": 90}
             }
         },
