@@ -205,7 +205,10 @@ GOOGLE_API_KEY = env.str("GOOGLE_API_KEY", default="")
 CLASSIFIER_BACKEND = env.str("CLASSIFIER_BACKEND", default="gemini" if GOOGLE_API_KEY else "local")
 if CLASSIFIER_BACKEND not in {"local", "gemini"}:
     raise ImproperlyConfigured("CLASSIFIER_BACKEND must be 'local' or 'gemini'.")
-LOCAL_CLASSIFIER_MODEL = env.str("LOCAL_CLASSIFIER_MODEL", default="default")  # default | fast
+# default (= fast, TF-IDF) | fast | use (TF-IDF + USE embeddings); see insights/data/MODEL.md
+LOCAL_CLASSIFIER_MODEL = env.str("LOCAL_CLASSIFIER_MODEL", default="default")
+if LOCAL_CLASSIFIER_MODEL not in {"default", "fast", "use"}:
+    raise ImproperlyConfigured("LOCAL_CLASSIFIER_MODEL must be 'default', 'fast' or 'use'.")
 MODEL_DIR = Path(env.str("MODEL_DIR", default=str(BASE_DIR / "var" / "models")))
 GEMINI_MODEL = env.str("GEMINI_MODEL", default="gemini-2.5-flash-lite")
 GEMINI_BASE_URL = env.str("GEMINI_BASE_URL", default="")
