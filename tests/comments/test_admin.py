@@ -6,6 +6,7 @@ import csv
 import io
 from datetime import UTC, datetime
 
+import openpyxl
 import pytest
 from django.apps import apps
 from django.contrib import admin
@@ -275,6 +276,19 @@ def test_export_escapes_spreadsheet_formulas(curator_client):
     assert exported == sorted(
         ['\'=HYPERLINK("http://x")', "'+1+1", "'-2", "'@SUM(A1)", "música normal"]
     )
+
+
+def test_xlsx_export_stores_formula_looking_text_as_text(curator_client):
+    CommentFactory(text="=1+1 achei o show caro")
+    data = {"format": "2", "resource": "0", "commentresource_texto": "on"}
+
+    response = curator_client.post(reverse("admin:comments_comment_export"), data)
+
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    cell = sheet.cell(row=2, column=1)
+    assert response["Content-Disposition"].endswith('.xlsx"')
+    assert cell.value == "'=1+1 achei o show caro"
+    assert cell.data_type == "s"
 
 
 def test_export_keeps_the_list_filters_and_lists_tags(curator_client, comments):
