@@ -46,6 +46,7 @@ class Comment(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="submitted_comments",
+        db_index=False,  # comment_submitter_idx starts with this column
     )
     received_at = models.DateTimeField(_("recebido em"), default=timezone.now)
     # When classification was last enqueued; the sweeper re-enqueues stale PENDENTE rows.
@@ -78,6 +79,8 @@ class Comment(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="reviewed_comments",
+        # Every index costs each write of the pipeline; nothing lists comments by reviewer.
+        db_index=False,
     )
     reviewed_at = models.DateTimeField(_("revisado em"), null=True, blank=True)
     category_set_by_human = models.BooleanField(_("categoria definida por curador"), default=False)
@@ -168,8 +171,13 @@ class Tag(models.Model):
 
 
 class CommentTag(models.Model):
-    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="comment_tags")
-    tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="comment_tags")
+    # The unique (comment, tag) and the (tag, comment) indexes already lead with each column.
+    comment = models.ForeignKey(
+        Comment, on_delete=models.CASCADE, related_name="comment_tags", db_index=False
+    )
+    tag = models.ForeignKey(
+        Tag, on_delete=models.CASCADE, related_name="comment_tags", db_index=False
+    )
     explanation = models.CharField(_("explicação"), max_length=500, blank=True)
 
     class Meta:
