@@ -87,12 +87,6 @@ def test_shipped_model_reaches_macro_f1_090_and_tag_precision_080_on_the_eval_se
     assert run.metrics["failed"] == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Known gap (insights/data/MODEL.md): ELOGIO F1 is 0.846 with the fast model, one item "
-    "short of 0.85 (calm complaints and sarcasm read as praise); only the slower USE model "
-    "meets it. Strict: passes loudly once the model does.",
-)
 def test_shipped_model_has_no_class_f1_below_085_on_the_eval_set(eval_run):
     run, output = eval_run
 
