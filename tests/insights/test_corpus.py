@@ -33,10 +33,12 @@ def evaluation():
     return load_jsonl(EVAL_PATH)
 
 
-def test_both_training_files_and_the_eval_set_parse_with_valid_labels_and_tags(
-    training, evaluation
-):
-    assert {path.name for path in training_files()} >= {"escritor_a.jsonl", "escritor_b.jsonl"}
+def test_training_files_and_the_eval_set_parse_with_valid_labels_and_tags(training, evaluation):
+    assert {path.name for path in training_files()} >= {
+        "escritor_a.jsonl",
+        "escritor_b.jsonl",
+        "escritor_d.jsonl",
+    }
     for item in [*training, *evaluation]:
         assert item.category in CATEGORIES
         assert set(item.tags) <= taxonomy_codes()
