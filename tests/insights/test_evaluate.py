@@ -110,3 +110,28 @@ def test_tag_scores_pool_micro_and_average_macro():
         "support": 2.0,
         "predicted": 1.0,
     }
+
+
+@pytest.mark.django_db
+def test_evaluate_runs_the_same_dataset_through_the_gemini_backend(
+    settings, monkeypatch, small_dataset
+):
+    from insights.classifiers.gemini import GeminiBackend
+    from tests.fakes.gemini_server import FakeGemini
+
+    with FakeGemini() as fake:
+        settings.GOOGLE_API_KEY = "test-key"
+        settings.GEMINI_BASE_URL = fake.url
+        settings.GEMINI_TIMEOUT_SECONDS = 5
+        monkeypatch.setattr(GeminiBackend, "_shared", None)  # rebuilt from these settings
+
+        output = run_evaluate(
+            "--dataset", str(small_dataset), "--backend", "gemini", "--fail-under", "0"
+        )
+
+    assert "macro avg" in output
+    run = EvaluationRun.objects.get()
+    assert (run.backend, run.item_count) == ("gemini", 5)
+    assert run.metrics["failed"] == []
+    assert len(fake.requests) == 1  # the five comments went in one request
+    assert run.macro_f1 == 1.0  # the fake's keyword rule gets these plain examples right
