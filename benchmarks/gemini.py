@@ -51,11 +51,11 @@ def run() -> list[Figure]:
     window = f"{WINDOW_SECONDS:g}s window, {WORKER_PROCESSES} workers"
     requests_figure = Figure(
         f"Gemini max requests in any {window}", most_requests, "requests",
-        REQUESTS_PER_WINDOW, higher_is_better=False,
+        REQUESTS_PER_WINDOW, higher_is_better=False, inclusive=True,
     )  # fmt: skip
     tokens_figure = Figure(
         f"Gemini max tokens in any {window}", most_tokens, "tokens",
-        TOKENS_PER_WINDOW, higher_is_better=False,
+        TOKENS_PER_WINDOW, higher_is_better=False, inclusive=True,
     )  # fmt: skip
     per_request_figure = Figure("Gemini comments per request", per_request, "comments", 25)
     return [print_figure(f) for f in (per_request_figure, requests_figure, tokens_figure)]

@@ -12,6 +12,8 @@ class Figure:
     unit: str
     target: float
     higher_is_better: bool = True
+    # A limit that may be reached but not passed (rate limits) rather than a strict bound.
+    inclusive: bool = False
 
     @property
     def ratio(self) -> float:
@@ -21,16 +23,23 @@ class Figure:
         return self.target / self.value if self.value else float("inf")
 
     @property
+    def comparison(self) -> str:
+        if self.higher_is_better:
+            return "≥"
+        return "≤" if self.inclusive else "<"
+
+    @property
     def met(self) -> bool:
-        return self.ratio >= 1.0
+        if self.higher_is_better or self.inclusive:
+            return self.ratio >= 1.0
+        return self.value < self.target
 
 
 def print_figure(figure: Figure) -> Figure:
-    comparison = "≥" if figure.higher_is_better else "<"
     verdict = "OK" if figure.met else "BELOW TARGET"
     print(
         f"  {figure.name:<58} {figure.value:>12,.2f} {figure.unit:<10} "
-        f"(target {comparison} {figure.target:,.2f}; ratio {figure.ratio:5.2f}x) {verdict}",
+        f"(target {figure.comparison} {figure.target:,.2f}; ratio {figure.ratio:5.2f}x) {verdict}",
         flush=True,
     )
     return figure
