@@ -24,7 +24,6 @@ from drf_spectacular.utils import (
     inline_serializer,
 )
 from rest_framework import serializers, status
-from rest_framework.exceptions import ParseError
 from rest_framework.filters import OrderingFilter
 from rest_framework.generics import GenericAPIView
 from rest_framework.pagination import CursorPagination
@@ -73,7 +72,11 @@ class BoundedJSONParser(JSONParser):
         try:
             return json.loads(body)
         except (ValueError, RecursionError) as exc:
-            raise ParseError(_("JSON malformado: %(error)s") % {"error": exc}) from exc
+            # The decoder's own words (English, with a position) go in the details only.
+            raise ValidationFailed(
+                _("JSON malformado: o corpo não pôde ser lido como JSON."),
+                details={"motivo": str(exc)},
+            ) from exc
 
 
 def _items_from_body(data: Any) -> list[Any]:

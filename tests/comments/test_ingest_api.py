@@ -137,8 +137,20 @@ def test_malformed_json_is_400_and_stores_nothing(api):
     )
 
     assert response.status_code == 400
-    assert "erro" in response.json()
+    assert response.json()["erro"] == "JSON malformado: o corpo não pôde ser lido como JSON."
+    assert "motivo" in response.json()["detalhes"]
     assert not Comment.objects.exists()
+
+
+def test_json_nested_too_deep_is_a_400_not_a_500(api):
+    response = api.post(
+        f"{api.base_url}/api/comentarios",
+        data=b"[" * 100_000,
+        headers={"Content-Type": "application/json"},
+    )
+
+    assert response.status_code == 400
+    assert response.json()["erro"].startswith("JSON malformado")
 
 
 def test_a_body_that_is_not_an_object_or_list_is_400(api):
