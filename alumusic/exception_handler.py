@@ -1,12 +1,17 @@
-"""The one DRF exception handler: every API error is JSON `{"erro": ..., "detalhes": ...}`."""
+"""The one DRF exception handler: every API error is JSON `{"erro": ..., "detalhes": ...}`.
+
+Django's 404/500 handlers below answer JSON too under `/api/` and `/auth/`, for requests that
+never reach a DRF view (an unknown path, a trailing slash, a crash outside DRF).
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.core.exceptions import RequestDataTooBig
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
+from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
@@ -53,3 +58,26 @@ def _error_response(message: str, details: Any, status_code: int) -> Response:
     if details is not None:
         body["detalhes"] = details
     return Response(body, status=status_code)
+
+
+_API_PREFIXES = ("/api/", "/auth/")
+
+
+def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """`handler404`: JSON under the API prefixes, the site's pt-BR page elsewhere."""
+    if request.path.startswith(_API_PREFIXES):
+        return _json_error(_("Recurso não encontrado."), status.HTTP_404_NOT_FOUND)
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """`handler500`: JSON under the API prefixes, the site's pt-BR page elsewhere."""
+    if request.path.startswith(_API_PREFIXES):
+        return _json_error(_("Erro interno do servidor."), status.HTTP_500_INTERNAL_SERVER_ERROR)
+    return defaults.server_error(request)
+
+
+def _json_error(message: str, status_code: int) -> JsonResponse:
+    return JsonResponse(
+        {"erro": message}, status=status_code, json_dumps_params={"ensure_ascii": False}
+    )

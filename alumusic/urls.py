@@ -14,3 +14,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
 ]
+
+# Unknown paths and crashes outside DRF: JSON under /api/ and /auth/, pt-BR pages elsewhere.
+handler404 = "alumusic.exception_handler.page_not_found"
+handler500 = "alumusic.exception_handler.server_error"
