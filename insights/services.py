@@ -128,7 +128,8 @@ def _call_backend(
 ) -> tuple[BatchResult, float | None]:
     """The backend's answer; a failed call becomes a failure for every item in it."""
     try:
-        return backend.classify(items), None
+        result = backend.classify(items)
+        return result, result.retry_after
     except BackendError as error:
         logger.warning("Backend %s failed for %d comments: %s", backend.name, len(items), error)
         reason = _("Falha no classificador: %(erro)s") % {"erro": str(error)[:500]}

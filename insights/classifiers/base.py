@@ -55,6 +55,9 @@ class BatchResult:
 
     classifications: list[Classification] = field(default_factory=list)
     failures: list[ClassificationFailure] = field(default_factory=list)
+    # Seconds the server asked us to wait (429 RetryInfo) when a later request of the batch
+    # failed after earlier ones succeeded; the retry of the failures honours it.
+    retry_after: float | None = None
 
 
 class BackendError(Exception):

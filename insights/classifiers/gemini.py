@@ -15,7 +15,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 
 from django.conf import settings
@@ -146,7 +146,7 @@ class GeminiBackend:
             try:
                 answer = self._request(chunk)
             except BackendError as error:
-                _fail_remaining(result, [chunk, *pending], error)
+                result = _fail_remaining(result, [chunk, *pending], error)
                 break
             if answer.parsed is not None:
                 result.classifications.extend(answer.parsed.classifications)
@@ -256,7 +256,7 @@ def _contents(payload: str) -> list[types.Content]:
 
 def _fail_remaining(
     result: BatchResult, chunks: list[list[CommentInput]], error: BackendError
-) -> None:
+) -> BatchResult:
     """Keep what earlier requests produced; re-raise if there is nothing to keep."""
     if not (result.classifications or result.failures):
         raise error
@@ -266,6 +266,8 @@ def _fail_remaining(
             ClassificationFailure(id=item.id, reason=str(error), retryable=error.retryable)
             for item in chunk
         )
+    # The server's delay (429 RetryInfo) must still reach the retry of these failures.
+    return replace(result, retry_after=error.retry_after)
 
 
 def _usage(response: types.GenerateContentResponse) -> TokenUsage:

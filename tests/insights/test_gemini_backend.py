@@ -258,6 +258,7 @@ class TestCallErrors:
         assert ids_of(result.classifications) == {item.id for item in items[:50]}
         assert ids_of(result.failures) == {item.id for item in items[50:]}
         assert all(failure.retryable for failure in result.failures)
+        assert result.retry_after == pytest.approx(3)
 
 
 @pytest.mark.django_db

@@ -211,6 +211,31 @@ def test_retryable_backend_error_honours_the_server_retry_delay(
     assert message["headers"]["eta"] is not None
 
 
+def test_server_retry_delay_after_partial_progress_is_honoured(
+    scripted_backend, make_comments, settings
+):
+    settings.CLASSIFY_RETRY_BASE_SECONDS = 1
+    done, throttled = make_comments(1), make_comments(2)
+
+    def partial(items):
+        reason = "429 RESOURCE_EXHAUSTED"
+        return BatchResult(
+            classifications=[classification(str(done[0].id))],
+            failures=[ClassificationFailure(str(c.id), reason) for c in throttled],
+            retry_after=40,
+        )
+
+    scripted_backend.script = partial
+    before = timezone.now()
+
+    outcome = services.comments_classify(comment_ids=ids_of(done + throttled))
+
+    assert (outcome.classified, outcome.retrying, outcome.retry_in_seconds) == (1, 2, 40)
+    for comment in Comment.objects.filter(id__in=[c.id for c in throttled]):
+        assert comment.status == Status.PENDING
+        assert comment.enqueued_at >= before + timedelta(seconds=40)
+
+
 def test_non_retryable_backend_error_fails_the_whole_batch(scripted_backend, make_comments):
     comments = make_comments(2)
 
