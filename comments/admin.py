@@ -303,6 +303,13 @@ class CommentAdmin(CuratorPermissionsMixin, ExportActionMixin, admin.ModelAdmin)
     def has_export_permission(self, request: HttpRequest) -> bool:
         return self.has_view_permission(request)
 
+    def get_export_data(
+        self, file_format: Any, request: HttpRequest, queryset: Any, **kwargs: Any
+    ) -> Any:
+        # Formula escaping protects spreadsheets (CSV, XLSX); a JSON export keeps texts as sent.
+        kwargs["escape_formulas"] = not isinstance(file_format, JSON)
+        return super().get_export_data(file_format, request, queryset, **kwargs)
+
     def get_valid_export_item_pks(self, request: HttpRequest) -> Any:
         # The library's default lists every pk in the table to validate the selected rows.
         selected = [pk for pk in request.POST.getlist("export_items") if _is_uuid(pk)]

@@ -31,7 +31,10 @@ class FormulaSafeResource(resources.ModelResource):
     """A resource whose every exported cell is safe to open in Excel, LibreOffice or Sheets."""
 
     def export_field(self, field: fields.Field, instance: Any, **kwargs: Any) -> Any:
-        return escape_formula(super().export_field(field, instance, **kwargs))
+        # The admin turns this off for JSON, which programs read: its texts leave verbatim.
+        escape = kwargs.pop("escape_formulas", True)
+        value = super().export_field(field, instance, **kwargs)
+        return escape_formula(value) if escape else value
 
 
 class CommentResource(FormulaSafeResource):

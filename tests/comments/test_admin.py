@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from datetime import UTC, datetime
 
 import openpyxl
@@ -289,6 +290,16 @@ def test_xlsx_export_stores_formula_looking_text_as_text(curator_client):
     assert response["Content-Disposition"].endswith('.xlsx"')
     assert cell.value == "'=1+1 achei o show caro"
     assert cell.data_type == "s"
+
+
+def test_json_export_keeps_formula_looking_text_verbatim(curator_client):
+    CommentFactory(text="-2 estrelas, achei o show caro")
+    data = {"format": "1", "resource": "0", "commentresource_texto": "on"}
+
+    response = curator_client.post(reverse("admin:comments_comment_export"), data)
+
+    assert response["Content-Disposition"].endswith('.json"')
+    assert json.loads(response.content) == [{"texto": "-2 estrelas, achei o show caro"}]
 
 
 def test_export_keeps_the_list_filters_and_lists_tags(curator_client, comments):
