@@ -10,7 +10,13 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from comments.models import Comment, CommentTag
-from tests.factories import ApiClientFactory, CommentFactory, TagFactory
+from tests.factories import (
+    ApiClientFactory,
+    CommentFactory,
+    CuratorFactory,
+    TagFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -197,6 +203,44 @@ def test_a_curator_reads_every_comment(curator, mine):
     client.force_authenticate(curator)
 
     assert len(client.get("/api/comentarios").json()["comentarios"]) == 4
+
+
+def _listed_texts(client: APIClient, path: str) -> set[str]:
+    response = client.get(path)
+    assert response.status_code == 200
+    if path.endswith("format=json"):
+        return {c["texto"] for c in json.loads(b"".join(response.streaming_content))}
+    body = response.json()
+    return {c["texto"] for c in body.get("comentarios", body.get("results", []))}
+
+
+LIST_PATHS = ["/api/comentarios", "/api/comentarios?format=json", "/api/v1/comentarios"]
+
+
+@pytest.mark.parametrize("path", LIST_PATHS)
+def test_an_api_client_never_lists_another_clients_comments(auth_client, client_user, path):
+    CommentFactory(submitted_by=client_user, text="meu")
+    CommentFactory(submitted_by=ApiClientFactory(), text="de outro cliente")
+    CommentFactory(submitted_by=None, text="importado sem remetente")
+
+    assert _listed_texts(auth_client, path) == {"meu"}
+
+
+@pytest.mark.parametrize(
+    "reader",
+    [
+        pytest.param(lambda: CuratorFactory(is_staff=False), id="curadores-group-without-staff"),
+        pytest.param(lambda: UserFactory(is_staff=True), id="staff-without-group"),
+    ],
+)
+@pytest.mark.parametrize("path", LIST_PATHS)
+def test_curators_and_staff_list_every_comment(reader, path):
+    CommentFactory(submitted_by=ApiClientFactory(), text="de um cliente")
+    CommentFactory(submitted_by=None, text="importado sem remetente")
+    client = APIClient()
+    client.force_authenticate(reader())
+
+    assert _listed_texts(client, path) == {"de um cliente", "importado sem remetente"}
 
 
 def test_v1_pages_with_a_cursor_through_every_comment(auth_client, mine):
