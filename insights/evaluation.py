@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
@@ -14,10 +15,20 @@ from typing import Any
 
 from sklearn.metrics import classification_report, confusion_matrix, f1_score
 
-from .classifiers.base import CATEGORIES, Classification, ClassifierBackend, CommentInput
+from .classifiers.base import (
+    CATEGORIES,
+    BackendError,
+    BatchResult,
+    Classification,
+    ClassificationFailure,
+    ClassifierBackend,
+    CommentInput,
+)
 from .corpus import CorpusItem
 from .models import EvaluationRun
 from .validation import Problem, validate_batch
+
+logger = logging.getLogger(__name__)
 
 LABELS: tuple[str, ...] = CATEGORIES  # the fixed row/column order of every confusion matrix
 NO_PREDICTION = "—"  # the prediction recorded for an item that failed validation
@@ -136,7 +147,7 @@ def evaluate_backend(
         chunk = items[offset : offset + batch_size]
         # Ids are dataset positions, so a problem points straight back at its item.
         inputs = [CommentInput(id=str(offset + i), text=item.text) for i, item in enumerate(chunk)]
-        validated = validate_batch(inputs, backend.classify(inputs))
+        validated = validate_batch(inputs, _classify(backend, inputs))
         answers = {c.id: c for c in validated.accepted}
         models.update(c.model for c in validated.accepted)
         problems += [(items[int(p.id)], p) for p in validated.problems]
@@ -151,6 +162,18 @@ def evaluate_backend(
         model=models.most_common(1)[0][0] if models else "",
         duration_seconds=time.perf_counter() - started,
     )
+
+
+def _classify(backend: ClassifierBackend, inputs: Sequence[CommentInput]) -> BatchResult:
+    """The backend's answer; a failed call fails its items instead of losing the whole run."""
+    try:
+        return backend.classify(inputs)
+    except BackendError as error:
+        logger.warning(
+            "Backend %s failed on %d evaluation items: %s", backend.name, len(inputs), error
+        )
+        failures = [ClassificationFailure(i.id, str(error), error.retryable) for i in inputs]
+        return BatchResult(failures=failures)
 
 
 def _prediction(answer: Classification | None) -> Prediction:

@@ -135,3 +135,25 @@ def test_evaluate_runs_the_same_dataset_through_the_gemini_backend(
     assert run.metrics["failed"] == []
     assert len(fake.requests) == 1  # the five comments went in one request
     assert run.macro_f1 == 1.0  # the fake's keyword rule gets these plain examples right
+
+
+@pytest.mark.django_db
+def test_evaluate_records_a_failed_gemini_call_as_failed_items_and_keeps_the_run(
+    settings, monkeypatch, small_dataset
+):
+    from insights.classifiers.gemini import GeminiBackend
+    from tests.fakes.gemini_server import Behaviour, FakeGemini
+
+    with FakeGemini() as fake:
+        fake.script(Behaviour.invalid_argument())
+        settings.GOOGLE_API_KEY = "test-key"
+        settings.GEMINI_BASE_URL = fake.url
+        monkeypatch.setattr(GeminiBackend, "_shared", None)
+
+        with pytest.raises(CommandError):
+            run_evaluate("--dataset", str(small_dataset), "--backend", "gemini")
+
+    run = EvaluationRun.objects.get()
+    assert run.macro_f1 == 0.0
+    assert len(run.metrics["failed"]) == 5
+    assert all("INVALID_ARGUMENT" in item["motivo"] for item in run.metrics["failed"])
