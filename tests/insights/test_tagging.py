@@ -104,3 +104,14 @@ def test_ordinary_sentences_do_not_look_meaningless():
 )
 def test_within_one_edit(a, b, expected):
     assert within_one_edit(a, b) is expected
+
+
+@pytest.mark.django_db
+def test_the_data_migration_loads_every_taxonomy_code_with_its_description():
+    from comments.models import Tag, TagOrigin
+    from insights.taxonomy import TAXONOMY
+
+    stored = dict(Tag.objects.filter(origin=TagOrigin.TAXONOMY).values_list("code", "description"))
+
+    assert stored == TAXONOMY
+    assert len(TAXONOMY) >= 35

@@ -102,3 +102,21 @@ def test_a_current_artifact_is_loaded_not_retrained(tmp_path, small_train_dir):
     again = load_or_build("fast", tmp_path, small_train_dir)
 
     assert again.built_at == built.built_at
+
+
+def test_train_classifier_command_writes_the_artifact_the_backend_loads(tmp_path, settings):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    settings.MODEL_DIR = tmp_path
+    out = StringIO()
+
+    call_command("train_classifier", "--model", "fast", "--skip-cv", stdout=out)
+
+    expected = model_version(SPECS["fast"], load_training_corpus())
+    assert expected in out.getvalue()
+    written = load_model(artifact_path("fast", tmp_path))
+    assert written.version == expected
+    # The backend loads that very artifact instead of training again.
+    assert LocalBackend(variant="fast", model_dir=tmp_path).model.built_at == written.built_at
