@@ -1,7 +1,8 @@
-"""Account services: register API clients, log in with JWT, rotate and revoke refresh tokens."""
+"""Account services: register API clients and curators, log in with JWT, rotate/revoke tokens."""
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 
 from django.contrib.auth import authenticate
@@ -15,7 +16,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from lib.errors import DomainError, ValidationFailed
 
-from .models import API_CLIENTS_GROUP, User
+from .models import API_CLIENTS_GROUP, CURATORS_GROUP, User
 
 
 class AuthenticationRefused(DomainError):
@@ -49,6 +50,31 @@ def user_register(*, email: str, password: str) -> User:
     except IntegrityError as exc:  # a concurrent registration of the same e-mail won
         raise _already_registered() from exc
     return user
+
+
+@dataclass(frozen=True)
+class CuratorAccount:
+    user: User
+    created: bool
+    password: str | None  # the password just set, to show once; None when the old one stays
+
+
+def curator_ensure(*, email: str, password: str | None = None) -> CuratorAccount:
+    """Make `email` an active staff member of `curadores`, creating the account if needed.
+
+    A given password is always set; a new account without one gets a random password, and an
+    existing account keeps its own.
+    """
+    email = User.objects.normalize_email(email).strip().lower()
+    with transaction.atomic():
+        user, created = User.objects.get_or_create(email=email, defaults={"is_staff": True})
+        password = password or (secrets.token_urlsafe(12) if created else None)
+        if password:
+            user.set_password(password)
+        user.is_staff = user.is_active = True
+        user.save()
+        user.groups.add(Group.objects.get_or_create(name=CURATORS_GROUP)[0])
+    return CuratorAccount(user, created, password)
 
 
 def _already_registered() -> ValidationFailed:

@@ -8,7 +8,6 @@ ingestion service, and classification runs in this process so the site opens wit
 from __future__ import annotations
 
 import logging
-import secrets
 import uuid
 from collections import Counter
 from datetime import timedelta
@@ -17,14 +16,12 @@ from typing import Any
 
 from celery import current_app
 from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
-from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import CURATORS_GROUP
+from accounts.models import User
+from accounts.services import curator_ensure
 from comments.imports import ImportSummary, comments_import_file
 from comments.models import Comment, Source, Status
 from comments.parsing import ParsedRow, read_items
@@ -52,36 +49,26 @@ class Command(BaseCommand):
     def handle(self, *args: Any, file: Path, url: str, **options: Any) -> None:
         # One "task succeeded" line per batch would bury the progress lines below.
         logging.getLogger("celery.app.trace").setLevel(logging.WARNING)
-        email, password = self._ensure_curator()
-        curator = get_user_model().objects.get(email=email)
+        curator, password = self._ensure_curator()
         self._load_demo_comments(file, curator)
-        self._print_access(url, email, password)
+        self._print_access(url, curator.email, password)
 
     # -- the curator ---------------------------------------------------------------------
 
-    def _ensure_curator(self) -> tuple[str, str | None]:
-        """Create or update the curator; return its e-mail and the password to show (if new)."""
-        email = settings.DEMO_CURATOR_EMAIL.strip().lower()
-        given = settings.DEMO_CURATOR_PASSWORD
-        user_model = get_user_model()
-        with transaction.atomic():
-            user, created = user_model.objects.get_or_create(
-                email=email, defaults={"is_staff": True}
-            )
-            password = given or (secrets.token_urlsafe(12) if created else None)
-            if password:
-                user.set_password(password)
-            user.is_staff = user.is_active = True
-            user.save()
-            user.groups.add(Group.objects.get_or_create(name=CURATORS_GROUP)[0])
-        verb = "criada" if created else "já existia"
+    def _ensure_curator(self) -> tuple[User, str | None]:
+        """Create or update the curator; return it and the password to show (if new)."""
+        account = curator_ensure(
+            email=settings.DEMO_CURATOR_EMAIL, password=settings.DEMO_CURATOR_PASSWORD or None
+        )
+        email = account.user.email
+        verb = "criada" if account.created else "já existia"
         self.stdout.write(f"Conta de curadoria {email} {verb}.")
-        if not password:
+        if not account.password:
             self.stdout.write(
                 "  A senha existente foi mantida. Para trocá-la: "
                 f".venv/bin/python manage.py changepassword {email}"
             )
-        return email, password
+        return account.user, account.password
 
     # -- the demo comments -------------------------------------------------------------------
 
