@@ -1,3 +1,5 @@
+"""App config: accounts (custom user, roles, auth routes)."""
+
 from django.apps import AppConfig
 
 

@@ -1,3 +1,5 @@
+"""App config: comments (ingestion, API, curators' admin)."""
+
 from django.apps import AppConfig
 
 

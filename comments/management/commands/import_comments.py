@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from tqdm import tqdm
 
 from accounts.models import User
+from accounts.selectors import user_get_by_email
 from comments.imports import DEFAULT_CHUNK, ImportSummary, comments_import_file
 from comments.models import Source
 from lib.errors import DomainError
@@ -92,7 +93,7 @@ class Command(BaseCommand):
 
 
 def _find_user(email: str) -> User:
-    user = User.objects.filter(email__iexact=email.strip()).first()
+    user = user_get_by_email(email=email)
     if user is None:
         raise CommandError(_("Usuário não encontrado: %(email)s") % {"email": email})
     return user
