@@ -21,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import redis
+from django.utils.translation import gettext as _
 
 from insights.classifiers.base import BackendError
 
@@ -114,11 +115,12 @@ class RateLimiter(ABC):
             if granted_at is not None:
                 return Grant(at=granted_at, waited=waited)
             if waited + wait > self.max_wait_seconds:
-                raise BackendError(
-                    f"rate limit: next slot in {wait:.1f}s, over the {self.max_wait_seconds}s cap",
-                    retryable=True,
-                    retry_after=wait,
-                )
+                # The message ends up in the comment's last_error, which curators read.
+                message = _(
+                    "limite de requisições do Gemini: próxima vaga em %(espera).1f s, "
+                    "acima do máximo de %(maximo)s s de espera"
+                ) % {"espera": wait, "maximo": self.max_wait_seconds}
+                raise BackendError(message, retryable=True, retry_after=wait)
             # A little jitter so waiting processes do not all wake on the same microsecond.
             self._sleep(wait + random.uniform(0, 0.01))
 
@@ -152,7 +154,8 @@ class RedisRateLimiter(RateLimiter):
         try:
             granted, value = self._script(keys=self._keys, args=args)
         except redis.RedisError as error:
-            raise BackendError(f"rate limiter unavailable: {error}", retryable=True) from error
+            message = _("limitador de requisições indisponível: %s") % error
+            raise BackendError(message, retryable=True) from error
         if granted:
             return value / 1_000_000, 0.0
         return None, value / 1_000_000

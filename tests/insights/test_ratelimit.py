@@ -127,6 +127,7 @@ def test_a_wait_longer_than_the_cap_raises_a_retryable_error_with_the_wait(key):
 
     assert raised.value.retryable
     assert 4 < raised.value.retry_after <= 5
+    assert "limite de requisições do Gemini" in str(raised.value)  # curators read it in pt-BR
 
 
 def test_a_request_bigger_than_the_token_limit_is_granted_alone(key):
