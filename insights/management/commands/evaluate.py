@@ -18,14 +18,16 @@ FAILURES_SHOWN = 20
 
 
 class Command(BaseCommand):
-    help = (
+    help = _(
         "Avalia um backend de classificação num conjunto rotulado (padrão: o conjunto de "
         "avaliação do projeto) pelo mesmo caminho do pipeline e registra a avaliação."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--dataset", default=str(EVAL_PATH), metavar="PATH")
-        parser.add_argument("--backend", choices=BACKEND_NAMES, help="padrão: CLASSIFIER_BACKEND")
+        parser.add_argument(
+            "--backend", choices=BACKEND_NAMES, help=_("padrão: CLASSIFIER_BACKEND")
+        )
         parser.add_argument("--fail-under", type=float, default=0.90, metavar="F1")
         parser.add_argument("--batch-size", type=int, default=500)
 
@@ -44,7 +46,7 @@ class Command(BaseCommand):
         chosen = get_backend(backend)
         # tqdm rewrites its line with "\r"; Django's OutputWrapper would add newlines.
         stream = getattr(self.stderr, "_out", sys.stderr)
-        with tqdm(total=len(items), desc=_("avaliando"), unit=" itens", file=stream) as bar:
+        with tqdm(total=len(items), desc=_("avaliando"), unit=_(" itens"), file=stream) as bar:
             result = evaluate_backend(items, chosen, batch_size=batch_size, progress=bar.update)
         evaluation_run_create(dataset=dataset, backend_name=chosen.name, result=result)
         self._print(dataset, chosen.name, result)

@@ -23,18 +23,20 @@ from insights.training import (
 
 
 class Command(BaseCommand):
-    help = "Treina o classificador local (reprodutível) a partir de insights/data/train/*.jsonl."
+    help = _("Treina o classificador local (reprodutível) a partir de insights/data/train/*.jsonl.")
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "--model",
             default="default",
             choices=["default", *SPECS],
-            help="variante do modelo (padrão: a de LOCAL_CLASSIFIER_MODEL 'default')",
+            help=_("variante do modelo (padrão: a de LOCAL_CLASSIFIER_MODEL 'default')"),
         )
-        parser.add_argument("--output", metavar="PATH", help="arquivo do artefato (.joblib)")
+        parser.add_argument("--output", metavar="PATH", help=_("arquivo do artefato (.joblib)"))
         parser.add_argument(
-            "--skip-cv", action="store_true", help="não calcular o F1 macro por validação cruzada"
+            "--skip-cv",
+            action="store_true",
+            help=_("não calcular o F1 macro por validação cruzada"),
         )
 
     def handle(
