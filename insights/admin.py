@@ -166,6 +166,14 @@ class EvaluationRunAdmin(ReadOnlyAdmin):
         return format_html('<pre style="white-space: pre-wrap">{}</pre>', text)
 
 
+# scikit-learn names its average rows in English; curators read pt-BR.
+_AVERAGE_NAMES = {
+    "macro avg": _("média macro"),
+    "weighted avg": _("média ponderada"),
+    "micro avg": _("média micro"),
+}
+
+
 def _per_label_rows(metrics: Any) -> list[tuple[str, str, str, str, Any]]:
     """Rows of scikit-learn's classification_report dict, labels first, then the averages.
 
@@ -182,7 +190,7 @@ def _per_label_rows(metrics: Any) -> list[tuple[str, str, str, str, Any]]:
         if isinstance(values, dict) and "f1-score" in values:
             rows.append(
                 (
-                    name,
+                    _AVERAGE_NAMES.get(name, name),
                     f"{values.get('precision', 0):.3f}",
                     f"{values.get('recall', 0):.3f}",
                     f"{values['f1-score']:.3f}",

@@ -157,3 +157,18 @@ def test_evaluate_records_a_failed_gemini_call_as_failed_items_and_keeps_the_run
     assert run.macro_f1 == 0.0
     assert len(run.metrics["failed"]) == 5
     assert all("INVALID_ARGUMENT" in item["motivo"] for item in run.metrics["failed"])
+
+
+@pytest.mark.django_db
+def test_the_stored_run_reads_in_pt_br_on_its_admin_page(admin_client, small_dataset):
+    from django.urls import reverse
+
+    run_evaluate("--dataset", str(small_dataset), "--backend", "local", "--fail-under", "0")
+    run = EvaluationRun.objects.get()
+
+    response = admin_client.get(reverse("admin:insights_evaluationrun_change", args=[run.pk]))
+
+    page = response.content.decode()
+    assert "média macro" in page
+    assert "média ponderada" in page
+    assert "<td>macro avg</td>" not in page
