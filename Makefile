@@ -31,10 +31,10 @@ browser-deps:
 
 ## test: the whole suite against the local PostgreSQL and Redis, real Celery workers included
 test: setup browser-deps
-	DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=$(TEST_BROKER_URL) \
-		$(BIN)/pytest
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
+	DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=$(TEST_BROKER_URL) \
+		$(BIN)/pytest
 
 lint: setup
 	$(BIN)/ruff check .
