@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import tempfile
 import time
-from bisect import bisect_left
 from pathlib import Path
 
 from django.conf import settings
@@ -34,12 +33,13 @@ def run() -> list[Figure]:
         print("  skipped: set CELERY_BROKER_URL (a Redis) to run real workers", flush=True)
         return []
     from tests.fakes.gemini_server import FakeGemini
+    from tests.rate_windows import most_in_any_window
 
     with FakeGemini() as fake:
         seconds = _classify_with_workers(fake)
         requests = fake.requests
     arrivals = [(r.at, _tokens_seen(r)) for r in requests if r.status == 200]
-    most_requests, most_tokens = _most_in_any_window(arrivals, WINDOW_SECONDS)
+    most_requests, most_tokens = most_in_any_window(arrivals, WINDOW_SECONDS)
     per_request = sum(len(r.comments) for r in requests) / max(1, len(requests))
     print(
         f"  {COMMENTS:,} comments, {len(requests)} requests in {seconds:.1f}s "
@@ -94,18 +94,6 @@ def _classify_with_workers(fake) -> float:
 def _tokens_seen(request) -> int:
     """Tokens of one request as the provider bills them: the prompt as sent (chars / 4)."""
     return len(json.dumps(request.body, ensure_ascii=False)) // 4
-
-
-def _most_in_any_window(arrivals: list[tuple[float, int]], window: float) -> tuple[int, int]:
-    """The most requests, and tokens, that arrived in any half-open window [t, t + window)."""
-    arrivals = sorted(arrivals)
-    times = [at for at, _tokens in arrivals]
-    most_requests = most_tokens = 0
-    for i, start in enumerate(times):
-        end = bisect_left(times, start + window)
-        most_requests = max(most_requests, end - i)
-        most_tokens = max(most_tokens, sum(tokens for _at, tokens in arrivals[i:end]))
-    return most_requests, most_tokens
 
 
 def _texts(count: int) -> list[str]:

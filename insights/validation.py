@@ -99,16 +99,17 @@ def classification_problem(classification: Classification) -> str:
         return _("Categoria inválida devolvida pelo classificador: %(categoria)r.") % {
             "categoria": str(classification.category)[:40]
         }
-    if not _is_probability(classification.confidence):
+    if not is_probability(classification.confidence):
         return _("Confiança fora do intervalo 0..1: %(valor)r.") % {
             "valor": classification.confidence
         }
-    if classification.margin is not None and not _is_probability(classification.margin):
+    if classification.margin is not None and not is_probability(classification.margin):
         return _("Margem fora do intervalo 0..1: %(valor)r.") % {"valor": classification.margin}
     return ""
 
 
-def _is_probability(value: object) -> bool:
+def is_probability(value: object) -> bool:
+    """A finite number in [0, 1] (booleans are not numbers here)."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         return False
     return math.isfinite(value) and 0.0 <= value <= 1.0

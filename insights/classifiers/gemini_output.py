@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 import re
 from collections import Counter
 from collections.abc import Sequence
@@ -17,6 +16,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.utils.translation import gettext as _
+
+from insights.validation import is_probability
 
 from .base import CATEGORIES, Classification, ClassificationFailure, CommentInput, TagResult
 
@@ -148,7 +149,7 @@ def _add_entry(
         reason = _("categoria fora do conjunto permitido: %r") % (str(category)[:40],)
         parsed.failures.append(ClassificationFailure(id=comment_id, reason=reason))
         return
-    if not _is_probability(confidence):
+    if not is_probability(confidence):
         reason = _("confiança fora do intervalo 0..1: %r") % (str(confidence)[:40],)
         parsed.failures.append(ClassificationFailure(id=comment_id, reason=reason))
         return
@@ -163,12 +164,6 @@ def _add_entry(
             prompt_version=prompt_version,
         )
     )
-
-
-def _is_probability(value: object) -> bool:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return False
-    return math.isfinite(value) and 0.0 <= value <= 1.0
 
 
 def _tags(raw: object) -> tuple[TagResult, ...]:

@@ -6,7 +6,6 @@ import multiprocessing
 import threading
 import time
 import uuid
-from bisect import bisect_left
 
 import pytest
 import redis
@@ -14,20 +13,9 @@ from django.conf import settings
 
 from insights.classifiers.base import BackendError
 from insights.ratelimit import LocalRateLimiter, RateLimiter, RedisRateLimiter
+from tests.rate_windows import most_in_any_window
 
 WINDOW = 1.0  # seconds; production uses 60, the algorithm does not care
-
-
-def most_in_any_window(grants: list[tuple[float, int]], window: float) -> tuple[int, int]:
-    """The most grants, and the most tokens, found in any half-open window [t, t + window)."""
-    grants = sorted(grants)
-    times = [at for at, _tokens in grants]
-    most_requests = most_tokens = 0
-    for i, start in enumerate(times):
-        end = bisect_left(times, start + window)
-        most_requests = max(most_requests, end - i)
-        most_tokens = max(most_tokens, sum(tokens for _at, tokens in grants[i:end]))
-    return most_requests, most_tokens
 
 
 def hammer(limiter: RateLimiter, seconds: float, tokens: int) -> list[tuple[float, int]]:
