@@ -6,4 +6,4 @@ class InsightsConfig(AppConfig):
     verbose_name = "Insights (classificação)"
 
     def ready(self) -> None:
-        from . import receivers  # noqa: F401  (connects the signal receivers)
+        from . import checks, receivers  # noqa: F401  (registers checks, connects receivers)
