@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+import requests
 from django.db.models import Count
 from rest_framework.authtoken.models import Token
 
@@ -129,6 +130,23 @@ def sample_texts(count: int) -> list[str]:
     lines = EVAL_SET.read_text(encoding="utf-8").splitlines()
     texts = [json.loads(line)["texto"] for line in lines if line.strip()]
     return [f"{texts[n % len(texts)]} #{n}" for n in range(count)]
+
+
+def post_comments_over_http(
+    base_url: str, token: str, texts: Sequence[str], *, per_request: int
+) -> list[dict]:
+    """POST `texts` to /api/comentarios in lists of `per_request`; every answer must be 202."""
+    bodies = []
+    for start in range(0, len(texts), per_request):
+        response = requests.post(
+            f"{base_url}/api/comentarios",
+            json=[{"texto": text} for text in texts[start : start + per_request]],
+            headers={"Authorization": f"Token {token}"},
+            timeout=30,
+        )
+        assert response.status_code == 202, response.text
+        bodies.append(response.json())
+    return bodies
 
 
 def status_counts() -> dict[str, int]:

@@ -6,14 +6,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-import requests
 
 from comments.models import Comment, Status
 from insights.models import CallOutcome, LLMCall
 from insights.services import classification_enqueue
 from tests.factories import CommentFactory
 from tests.fakes.gemini_server import Behaviour, FakeGemini, honest_category
-from tests.insights.conftest import sample_texts, status_counts
+from tests.insights.conftest import post_comments_over_http, sample_texts, status_counts
 from tests.worker import WorkerProcess, purge_broker, start_worker, wait_for
 
 pytestmark = pytest.mark.e2e
@@ -227,16 +226,7 @@ def test_a_permanent_400_fails_every_comment_at_once(gemini_worker, fake_gemini)
 def test_500_comments_posted_over_http_all_end_done_with_gemini(
     gemini_worker, fake_gemini, live_server, api_token
 ):
-    texts = sample_texts(500)
-
-    for start in range(0, 500, 250):
-        response = requests.post(
-            f"{live_server.url}/api/comentarios",
-            json=[{"texto": text} for text in texts[start : start + 250]],
-            headers={"Authorization": f"Token {api_token}"},
-            timeout=30,
-        )
-        assert response.status_code == 202, response.text
+    post_comments_over_http(live_server.url, api_token, sample_texts(500), per_request=250)
 
     final = wait_until_finished(gemini_worker, timeout=120)
 

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import pytest
-import requests
 
 from comments.models import Comment, Status
 from insights.services import classification_enqueue
 from tests.factories import CommentFactory
 from tests.insights.conftest import (
     assert_fully_classified,
+    post_comments_over_http,
     sample_texts,
     wait_until_all_done,
 )
@@ -36,15 +36,8 @@ def test_500_comments_posted_over_http_all_end_classified(
 
     # No beat: the sweeper would hide an ingest that forgot to enqueue (test_faults covers it).
     with running_worker(tmp_path):
-        for start in range(0, 500, 100):
-            response = requests.post(
-                f"{live_server.url}/api/comentarios",
-                json=[{"texto": text} for text in texts[start : start + 100]],
-                headers={"Authorization": f"Token {api_token}"},
-                timeout=30,
-            )
-            assert response.status_code == 202, response.text
-            assert len(response.json()["ids_enfileirados"]) == 100
+        bodies = post_comments_over_http(live_server.url, api_token, texts, per_request=100)
+        assert [len(body["ids_enfileirados"]) for body in bodies] == [100] * 5
         wait_until_all_done(500, timeout=90)
 
     assert_fully_classified()
