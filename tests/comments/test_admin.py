@@ -16,8 +16,8 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from comments.admin import LargeTablePaginator
 from comments.models import Category, Comment, CommentTag, Source, Status, Tag
+from common.pagination import LargeTablePaginator
 from insights.models import EvaluationRun, LLMCall
 from tests.factories import ApiClientFactory, CommentFactory, TagFactory
 

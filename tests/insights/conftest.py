@@ -14,13 +14,13 @@ from django.db.models import Count
 from rest_framework.authtoken.models import Token
 
 from comments.models import Comment, Status
-from insights import services
-from insights.classifiers.base import (
+from insights.domain import (
     BatchResult,
     Classification,
     CommentInput,
     TagResult,
 )
+from insights.pipeline import classify as classify_module
 from tests.factories import ApiClientFactory, CommentFactory
 from tests.worker import wait_for
 
@@ -84,7 +84,7 @@ class ScriptedBackend:
 @pytest.fixture
 def scripted_backend(monkeypatch) -> ScriptedBackend:
     backend = ScriptedBackend()
-    monkeypatch.setattr(services, "get_backend", lambda name=None: backend)
+    monkeypatch.setattr(classify_module, "get_backend", lambda name=None: backend)
     return backend
 
 
@@ -120,7 +120,7 @@ def local_model_ready() -> None:
 
     Workers then only load the artifact, instead of each rebuilding it on its first batch.
     """
-    from insights.classifiers.local import LocalBackend
+    from insights.classifiers.local.backend import LocalBackend
 
     assert LocalBackend.shared().model is not None
 
@@ -179,7 +179,7 @@ def assert_fully_classified() -> None:
 @pytest.fixture(scope="session")
 def trained_model_dir(tmp_path_factory) -> Path:
     """A MODEL_DIR with the default local model, trained once per session from the real corpus."""
-    from insights.training import load_or_build
+    from insights.classifiers.local.training import load_or_build
 
     model_dir = tmp_path_factory.mktemp("models")
     load_or_build("default", model_dir)
@@ -189,7 +189,7 @@ def trained_model_dir(tmp_path_factory) -> Path:
 @pytest.fixture
 def local_backend(settings, trained_model_dir):
     """The process-wide local backend, reading the session's trained model (not var/)."""
-    from insights.classifiers.local import LocalBackend
+    from insights.classifiers.local.backend import LocalBackend
 
     settings.MODEL_DIR = trained_model_dir
     settings.LOCAL_CLASSIFIER_MODEL = "default"

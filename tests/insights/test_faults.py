@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from alumusic.celery import app
 from comments.models import Comment, CommentTag, Status
-from insights.services import classification_enqueue
+from insights.pipeline.enqueue import classification_enqueue
 from insights.tasks import classify_batch
 from tests.insights.conftest import (
     FAST_SWEEPER_ENV,

@@ -9,7 +9,7 @@ import pytest
 
 from comments.models import Comment, Status
 from insights.models import CallOutcome, LLMCall
-from insights.services import classification_enqueue
+from insights.pipeline.enqueue import classification_enqueue
 from tests.factories import CommentFactory
 from tests.fakes.gemini_server import Behaviour, FakeGemini, honest_category
 from tests.insights.conftest import post_comments_over_http, sample_texts, status_counts

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from comments.models import Comment, Status
-from insights.services import classification_enqueue
+from insights.pipeline.enqueue import classification_enqueue
 from tests.factories import CommentFactory
 from tests.insights.conftest import (
     assert_fully_classified,

@@ -1,4 +1,8 @@
-"""The one interface every classifier backend implements, and the values it exchanges."""
+"""The values the pipeline and both backends exchange, and the one interface backends implement.
+
+Both `classifiers.local` and `classifiers.gemini` import this module, as do the pipeline and the
+evaluation: the arrows point down to it, never back up into a backend.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-CATEGORIES: tuple[str, ...] = ("ELOGIO", "CRÍTICA", "SUGESTÃO", "DÚVIDA", "SPAM")
+from comments.choices import Category
+
+# The wire labels, in the order reports and confusion matrices show them (the model's choices).
+CATEGORIES: tuple[str, ...] = tuple(Category.values)
 
 
 @dataclass(frozen=True)

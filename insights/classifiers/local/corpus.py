@@ -14,12 +14,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from insights.domain import CATEGORIES
+from insights.taxonomy import taxonomy_codes
 from lib.text import collapse_spaces, fold_accents
 
-from .classifiers.base import CATEGORIES
-from .taxonomy import taxonomy_codes
-
-DATA_DIR = Path(__file__).resolve().parent / "data"
+# The corpus lives beside the app, not the code: insights/data/.
+DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 TRAIN_DIR = DATA_DIR / "train"
 EVAL_PATH = DATA_DIR / "eval.jsonl"
 MAX_TAGS = 3

@@ -31,17 +31,22 @@ from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.preprocessing import FunctionTransformer
 from threadpoolctl import threadpool_limits
 
-from .classifiers.base import CATEGORIES
-from .corpus import TRAIN_DIR, CorpusItem, corpus_digest, load_training_corpus
-from .text_features import normalise_for_model
-from .vectorizers import CachedCharTfidf, WordTfidf
+from insights.classifiers.local.corpus import (
+    TRAIN_DIR,
+    CorpusItem,
+    corpus_digest,
+    load_training_corpus,
+)
+from insights.classifiers.local.features import normalise_for_model
+from insights.classifiers.local.vectorizers import CachedCharTfidf, WordTfidf
+from insights.domain import CATEGORIES
 
 logger = logging.getLogger(__name__)
 
 SEED = 20240601
 CALIBRATION_FOLDS = 5
 # The code that shapes the model: a change to any of these files changes the artifact version.
-_MODEL_SOURCES = ("training.py", "text_features.py", "vectorizers.py", "use_embeddings.py")
+_MODEL_SOURCES = ("training.py", "features.py", "vectorizers.py", "embeddings.py")
 # Words, single punctuation marks ("?", "!") and each emoji are tokens.
 TOKEN_PATTERN = r"(?u)\w+|[^\w\s]"
 
@@ -123,7 +128,7 @@ def build_pipeline(spec: ModelSpec, *, memoize_embeddings: bool = False) -> Pipe
         ("tfidf", Pipeline([("normalise", _normaliser()), ("union", FeatureUnion(tfidf))]))
     ]
     if spec.use_weight > 0:
-        from .use_embeddings import UseEmbedder
+        from insights.classifiers.local.embeddings import UseEmbedder
 
         features.append(("use", UseEmbedder(weight=spec.use_weight, memoize=memoize_embeddings)))
     classifier = CalibratedClassifierCV(

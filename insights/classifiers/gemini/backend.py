@@ -23,14 +23,9 @@ from django.utils.translation import gettext as _
 from google import genai
 from google.genai import types
 
-from insights.llm_calls import TokenUsage, llm_call_record
-from insights.models import CallOutcome
-from insights.prompts import prompt_load
-from insights.ratelimit import RateLimiter, rate_limiter_build
-
-from .base import BackendError, BatchResult, ClassificationFailure, CommentInput
-from .gemini_errors import backend_error_for
-from .gemini_output import (
+from insights.classifiers.gemini.calls import TokenUsage, llm_call_record
+from insights.classifiers.gemini.errors import backend_error_for
+from insights.classifiers.gemini.output import (
     RESPONSE_SCHEMA,
     InvalidOutput,
     ParsedOutput,
@@ -38,6 +33,10 @@ from .gemini_output import (
     output_token_budget,
     request_payload,
 )
+from insights.classifiers.gemini.prompts import prompt_load
+from insights.classifiers.gemini.ratelimit import RateLimiter, rate_limiter_build
+from insights.domain import BackendError, BatchResult, ClassificationFailure, CommentInput
+from insights.models import CallOutcome
 
 logger = logging.getLogger(__name__)
 

@@ -2,7 +2,9 @@
 
 A backend, above all an LLM, may answer ids it was never sent, skip some, invent a label or a
 confidence of 7. Every such answer becomes a per-comment problem (retried or failed by the
-pipeline) and is never written. The evaluation command reuses this module as is.
+pipeline) and is never written. This is the only validator: the backends parse, this module
+decides, with limits taken from the model fields the results are stored in. The evaluation
+command reuses it as is.
 """
 
 from __future__ import annotations
@@ -15,21 +17,22 @@ from dataclasses import dataclass, field, replace
 
 from django.utils.translation import gettext as _
 
-from lib.text import fold_accents
-
-from .classifiers.base import (
-    CATEGORIES,
+from comments.choices import Category
+from comments.models import CommentTag, Tag
+from insights.domain import (
     BatchResult,
     Classification,
     CommentInput,
     TagResult,
 )
+from lib.text import fold_accents
 
 logger = logging.getLogger(__name__)
 
-MAX_TAGS_PER_COMMENT = 8
-MAX_TAG_CODE_LENGTH = 60
-MAX_EXPLANATION_LENGTH = 500
+# The prompt asks for at most three; a few more are tolerated, a flood is cut.
+MAX_TAGS_PER_COMMENT = 5
+MAX_TAG_CODE_LENGTH: int = Tag._meta.get_field("code").max_length  # type: ignore[assignment]
+MAX_EXPLANATION_LENGTH: int = CommentTag._meta.get_field("explanation").max_length  # type: ignore[assignment]
 _SNAKE_CASE = re.compile(r"^[a-z0-9]+(_[a-z0-9]+)*$")
 _NOT_CODE_CHARS = re.compile(r"[^a-z0-9]+")
 
@@ -95,7 +98,7 @@ def _take_classification(
 
 def classification_problem(classification: Classification) -> str:
     """The pt-BR reason a classification is unusable, or "" when its label and numbers are valid."""
-    if classification.category not in CATEGORIES:
+    if classification.category not in Category.values:
         return _("Categoria inválida devolvida pelo classificador: %(categoria)r.") % {
             "categoria": str(classification.category)[:40]
         }

@@ -17,10 +17,10 @@ from typing import ClassVar
 import numpy as np
 from django.conf import settings
 
-from ..corpus import TRAIN_DIR
-from ..tagging import tag_comments
-from ..training import TrainedModel, load_or_build, resolve_variant
-from .base import BatchResult, Classification, CommentInput
+from insights.classifiers.local.corpus import TRAIN_DIR
+from insights.classifiers.local.tagger import tag_comments
+from insights.classifiers.local.training import TrainedModel, load_or_build, resolve_variant
+from insights.domain import BatchResult, Classification, CommentInput
 
 logger = logging.getLogger(__name__)
 

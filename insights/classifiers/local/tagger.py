@@ -17,9 +17,9 @@ from typing import NamedTuple
 
 from django.utils.translation import gettext as _
 
-from .classifiers.base import TagResult
-from .tag_rules import CONTEXT_CODES, IMPLIED_BY, RULES, SPAM_CODES
-from .text_features import fold, squash_elongations
+from insights.classifiers.local.features import fold, squash_elongations
+from insights.classifiers.local.tag_rules import CONTEXT_CODES, IMPLIED_BY, RULES, SPAM_CODES
+from insights.domain import TagResult
 
 MAX_TAGS = 3
 # Words shorter than this never match with a typo: too many real words are one edit apart.
@@ -241,7 +241,7 @@ _shared_lock = threading.Lock()
 
 
 def shared_tagger() -> Tagger:
-    """The process-wide tagger built from insights.tag_rules."""
+    """The process-wide tagger built from insights.classifiers.local.tag_rules."""
     global _shared
     with _shared_lock:
         if _shared is None:

@@ -1,7 +1,7 @@
-"""Ingest a whole file (CSV, JSON, XLSX) through `comments_ingest`, chunk by chunk.
+"""Ingest a whole file (CSV, JSON, XLSX) through `comments_ingest`: as one request, or chunked.
 
-Used by the admin's "Importar arquivo" page and `manage.py setup_demo`. A file may hold more
-rows than one request may carry (INGEST_MAX_ITEMS), so rows are read lazily and sent in
+Used by the admin's "Importar arquivo" page, `import_comments` and the demo loader. A file may hold
+more rows than one request may carry (INGEST_MAX_ITEMS), so rows are read lazily and sent in
 chunks; a chunk with no valid row is reported row by row instead of stopping the import.
 """
 
@@ -14,10 +14,9 @@ from typing import IO, TYPE_CHECKING, Any
 
 from django.conf import settings
 
-from lib.errors import ValidationFailed
-
-from .parsing import ParsedRow, check_file_size, read_items
-from .services import comments_ingest
+from comments.ingestion.readers import ParsedRow, check_file_size, read_items
+from comments.services import IngestResult, comments_ingest
+from lib.errors import Rejection, ValidationFailed
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -29,12 +28,29 @@ DEFAULT_CHUNK = 1_000
 class ImportSummary:
     stored: int = 0
     already_known: int = 0
-    rejected: list[tuple[int, str]] = field(default_factory=list)  # (row number, reason)
+    rejected: list[Rejection] = field(default_factory=list)  # by file row number
     stored_ids: list[str] = field(default_factory=list)
 
     @property
     def rows(self) -> int:
         return self.stored + self.already_known + len(self.rejected)
+
+
+def comments_ingest_file(
+    *, file: IO[bytes], filename: str, size: int, source: str, submitted_by: User | None
+) -> IngestResult:
+    """Ingest an uploaded CSV/JSON/XLSX file as one request; rejections name file rows.
+
+    The whole file is read before anything is stored, so an unreadable file stores nothing.
+    """
+    check_file_size(size)
+    rows = list(islice(read_items(file, filename=filename), settings.INGEST_MAX_ITEMS + 1))
+    return comments_ingest(
+        items=[row.item for row in rows],
+        source=source,
+        submitted_by=submitted_by,
+        item_numbers=[row.number for row in rows],
+    )
 
 
 def comments_import_file(
@@ -78,10 +94,9 @@ def _ingest_chunk(
             items=items, source=source, submitted_by=user, item_numbers=numbers
         )
     except ValidationFailed as error:
-        rejected = (error.details or {}).get("rejeitados")
-        if rejected is None:  # e.g. ids repeated inside the chunk: the file is at fault
+        if not error.rejections:  # e.g. ids repeated inside the chunk: the file is at fault
             raise
-        summary.rejected += [(entry["indice"], entry["erro"]) for entry in rejected]
+        summary.rejected += error.rejections
         return
     summary.stored += len(result.stored_ids)
     summary.stored_ids += result.stored_ids

@@ -96,7 +96,7 @@ def _detect_encoding(file: IO[bytes]) -> str:
 
 def _text_stream(file: IO[bytes]) -> io.TextIOWrapper:
     # newline="" lets the csv module see the line endings inside quoted fields.
-    return io.TextIOWrapper(file, encoding=_detect_encoding(file), newline="")  # type: ignore[arg-type]
+    return io.TextIOWrapper(file, encoding=_detect_encoding(file), newline="")
 
 
 # --- CSV ---------------------------------------------------------------------------------------

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import redis
 from django.utils.translation import gettext as _
 
-from insights.classifiers.base import BackendError
+from insights.domain import BackendError
 
 logger = logging.getLogger(__name__)
 

@@ -1,40 +1,25 @@
 """`manage.py setup_demo`: the curator account and the demo comments behind `make demo`.
 
 Idempotent: the curator is created once (its password kept unless one is given), and the demo
-file is loaded only while some of its comments are missing. Every comment goes through the
-ingestion service, and classification runs in this process so the site opens with results.
+file is loaded only while some of its comments are missing. The work is `insights.demo`'s; this
+command prints what it does.
 """
 
 from __future__ import annotations
 
 import logging
-import uuid
 from collections import Counter
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from celery import current_app
 from django.conf import settings
-from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
-from django.utils import timezone
 
 from accounts.models import User
 from accounts.services import curator_ensure
-from comments.imports import ImportSummary, comments_import_file
-from comments.models import Comment, Source, Status
-from comments.parsing import ParsedRow, read_items
-
-DEMO_FILE = Path(__file__).resolve().parents[2] / "demo" / "comentarios_demo.csv"
-# Stable ids make the demo load idempotent: a second run finds every comment already known.
-DEMO_NAMESPACE = uuid.UUID("5d1f7c2e-8a43-4b8e-9f0a-a1a2b3c4d5e6")
-DEMO_HISTORY_DAYS = 14
-DEMO_CHUNK = 50
-
-
-def demo_comment_id(row: ParsedRow) -> str:
-    return str(uuid.uuid5(DEMO_NAMESPACE, f"{row.number}:{row.item.get('texto', '')}"))
+from comments.ingestion.files import ImportSummary
+from comments.models import Comment, Status
+from insights.demo import DEMO_FILE, demo_comments_load, demo_ids, demo_pending_classify
 
 
 class Command(BaseCommand):
@@ -73,7 +58,7 @@ class Command(BaseCommand):
     # -- the demo comments -------------------------------------------------------------------
 
     def _load_demo_comments(self, file: Path, curator: Any) -> None:
-        ids = self._demo_ids(file)
+        ids = demo_ids(file)
         known = Comment.objects.filter(pk__in=ids).count()
         if known == len(ids):
             self.stdout.write(f"Os {known} comentários de demonstração já estão carregados.")
@@ -82,7 +67,6 @@ class Command(BaseCommand):
             return
         self._announce_classification(len(ids) - known)
         summary = self._ingest(file, curator, total=len(ids))
-        self._spread_over_history(summary.stored_ids)
         self.stdout.write(
             f"Comentários: {summary.stored} novos, {summary.already_known} já conhecidos, "
             f"{len(summary.rejected)} rejeitados."
@@ -91,14 +75,7 @@ class Command(BaseCommand):
             self.stdout.write(f"  linha {number}: {reason}")
         self._print_statuses(ids)
 
-    def _demo_ids(self, file: Path) -> list[str]:
-        with file.open("rb") as handle:
-            return [demo_comment_id(row) for row in read_items(handle, filename=file.name)]
-
     def _announce_classification(self, missing: int) -> None:
-        # Without a broker tasks already run eagerly; with one (a .env pointing at Redis) the
-        # demo still classifies here, so the site opens with results even with no worker up.
-        current_app.conf.task_always_eager = True
         backend = settings.CLASSIFIER_BACKEND
         self.stdout.write(
             f"Carregando {missing} comentários; classificação aqui mesmo ({backend})."
@@ -110,31 +87,10 @@ class Command(BaseCommand):
             )
 
     def _ingest(self, file: Path, curator: Any, *, total: int) -> ImportSummary:
-        def prepare(row: ParsedRow) -> dict[str, Any]:
-            return {**row.item, "id": demo_comment_id(row)}
-
         def progress(summary: ImportSummary) -> None:
             self.stdout.write(f"  {summary.rows}/{total} processados")
 
-        with file.open("rb") as handle:
-            return comments_import_file(
-                file=handle,
-                filename=file.name,
-                source=Source.IMPORT,
-                user=curator,
-                chunk_size=DEMO_CHUNK,
-                prepare=prepare,
-                on_chunk=progress,
-            )
-
-    def _spread_over_history(self, stored_ids: list[str]) -> None:
-        """Date the demo comments over the last two weeks so the report has a history."""
-        now = timezone.now()
-        step = timedelta(days=DEMO_HISTORY_DAYS) / max(len(stored_ids), 1)
-        comments = list(Comment.objects.filter(pk__in=stored_ids).only("pk"))
-        for position, comment in enumerate(sorted(comments, key=lambda c: str(c.pk))):
-            comment.received_at = now - step * position
-        Comment.objects.bulk_update(comments, ["received_at"], batch_size=500)
+        return demo_comments_load(file=file, curator=curator, on_chunk=progress)
 
     def _print_statuses(self, ids: list[str]) -> None:
         rows = Comment.objects.filter(pk__in=ids).values_list("status", "category")
@@ -150,12 +106,10 @@ class Command(BaseCommand):
             )
 
     def _classify_leftovers(self, ids: list[str]) -> None:
-        """Classify demo comments an earlier run left PENDENTE (e.g. the model was missing)."""
         pending = Comment.objects.filter(pk__in=ids, status=Status.PENDING).count()
-        if not pending:
-            return
-        self.stdout.write(f"{pending} comentários ainda pendentes; classificando agora…")
-        call_command("classify", "--sync", stdout=self.stdout, stderr=self.stderr)
+        if pending:
+            self.stdout.write(f"{pending} comentários ainda pendentes; classificando agora…")
+            demo_pending_classify(ids=ids)
 
     # -- the end -------------------------------------------------------------------------
 

@@ -9,7 +9,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import DatabaseError, transaction
 
-from .models import CallOutcome, LLMCall
+from insights.models import CallOutcome, LLMCall
 
 logger = logging.getLogger(__name__)
 

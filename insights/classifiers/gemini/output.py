@@ -1,15 +1,16 @@
-"""What goes to Gemini and what may come back: the data payload, response schema and validator.
+"""What goes to Gemini and what comes back: the data payload, the response schema, the parser.
 
 The model's answer is untrusted text (it may be cut off, malformed, or echo a comment that tries
-to inject output), so it is checked field by field against what was sent: only ids we sent, each
-once; a label from the enum; a confidence within 0..1; well-formed tag codes.
+to inject output). This module only parses it into `Classification`s keyed by the ids we sent,
+each answered once; whether a label, a confidence or a tag is acceptable is decided by the one
+validator, `insights.pipeline.validation`, for every backend alike.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import re
+import math
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -17,18 +18,19 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from insights.validation import is_probability
-
-from .base import CATEGORIES, Classification, ClassificationFailure, CommentInput, TagResult
+from insights.domain import (
+    CATEGORIES,
+    Classification,
+    ClassificationFailure,
+    CommentInput,
+    TagResult,
+)
 
 logger = logging.getLogger(__name__)
 
 # Output budget per comment: id (~20 tokens), label, confidence and up to three explained tags.
 OUTPUT_TOKENS_PER_COMMENT = 200
 OUTPUT_TOKENS_OVERHEAD = 256
-MAX_TAGS = 5
-MAX_EXPLANATION_CHARS = 300
-_TAG_CODE_RE = re.compile(r"^[a-z][a-z0-9_]{1,49}$")
 
 # OpenAPI-style schema (GenerateContentConfig.response_schema), served on v1beta.
 RESPONSE_SCHEMA: dict[str, Any] = {
@@ -89,7 +91,7 @@ def output_token_budget(count: int) -> int:
 def output_parse(
     text: str | None, items: Sequence[CommentInput], *, model: str, prompt_version: str
 ) -> ParsedOutput:
-    """Validate the raw answer against the sent `items`; InvalidOutput if it is not usable."""
+    """Parse the raw answer against the sent `items`; InvalidOutput if it is not usable."""
     entries = _entries(text)
     sent = {item.id for item in items}
     by_id = _entries_by_sent_id(entries, sent)
@@ -143,21 +145,11 @@ def _entries_by_sent_id(
 def _add_entry(
     parsed: ParsedOutput, comment_id: str, entry: dict[str, Any], *, model: str, prompt_version: str
 ) -> None:
-    category = entry.get("categoria")
-    confidence = entry.get("confianca")
-    if category not in CATEGORIES:
-        reason = _("categoria fora do conjunto permitido: %r") % (str(category)[:40],)
-        parsed.failures.append(ClassificationFailure(id=comment_id, reason=reason))
-        return
-    if not is_probability(confidence):
-        reason = _("confiança fora do intervalo 0..1: %r") % (str(confidence)[:40],)
-        parsed.failures.append(ClassificationFailure(id=comment_id, reason=reason))
-        return
     parsed.classifications.append(
         Classification(
             id=comment_id,
-            category=category,
-            confidence=float(confidence),
+            category=str(entry.get("categoria")),
+            confidence=_number(entry.get("confianca")),
             tags=_tags(entry.get("tags")),
             backend="gemini",
             model=model,
@@ -166,18 +158,19 @@ def _add_entry(
     )
 
 
+def _number(raw: object) -> float:
+    """A JSON number as float; anything else as NaN, which the validator refuses."""
+    if isinstance(raw, bool) or not isinstance(raw, int | float):
+        return math.nan
+    return float(raw)
+
+
 def _tags(raw: object) -> tuple[TagResult, ...]:
-    """Well-formed tags only (a bad tag is dropped, not worth failing the comment over)."""
+    """Every object-shaped tag as sent; codes and explanations are checked by the validator."""
     if not isinstance(raw, list):
         return ()
-    tags: dict[str, TagResult] = {}
-    for entry in raw:
-        if not isinstance(entry, dict):
-            continue
-        code = str(entry.get("codigo", "")).strip().lower()
-        if not _TAG_CODE_RE.match(code):
-            logger.info("Dropped malformed tag code %r from Gemini", code[:60])
-            continue
-        explanation = str(entry.get("explicacao") or "").strip()[:MAX_EXPLANATION_CHARS]
-        tags.setdefault(code, TagResult(code=code, explanation=explanation))
-    return tuple(tags.values())[:MAX_TAGS]
+    return tuple(
+        TagResult(code=str(entry.get("codigo", "")), explanation=str(entry.get("explicacao") or ""))
+        for entry in raw
+        if isinstance(entry, dict)
+    )

@@ -13,14 +13,14 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import F, QuerySet
 
 from comments.models import Comment, CommentTag, Status, Tag, TagOrigin
-
-from .classifiers.base import Classification
+from common.db import is_postgres
+from insights.domain import Classification
 
 logger = logging.getLogger(__name__)
 
@@ -48,15 +48,11 @@ def as_uuids(ids: Iterable[object]) -> list[uuid.UUID]:
     return parsed
 
 
-def _is_postgres() -> bool:
-    return connection.vendor == "postgresql"
-
-
 def claim(ids: Sequence[uuid.UUID], token: datetime) -> list[ClaimedComment]:
     """Move the still-PENDENTE comments among `ids` to PROCESSANDO (attempts + 1); return them."""
     if not ids:
         return []
-    rows = _claim_postgres(ids, token) if _is_postgres() else _claim_portable(ids, token)
+    rows = _claim_postgres(ids, token) if is_postgres() else _claim_portable(ids, token)
     return [ClaimedComment(str(pk), text, attempts) for pk, text, attempts in rows]
 
 
@@ -102,7 +98,7 @@ def write_results(rows: Sequence[ResultRow], token: datetime, now: datetime) -> 
     with transaction.atomic():
         for start in range(0, len(rows), WRITE_CHUNK):
             chunk = rows[start : start + WRITE_CHUNK]
-            if _is_postgres():
+            if is_postgres():
                 stored = _write_postgres(chunk, token, now)
             else:
                 stored = _write_portable(chunk, token, now)
@@ -143,7 +139,8 @@ def _write_postgres(
         RETURNING c.id, c.tags_set_by_human
     """
     with connection.cursor() as cursor:
-        cursor.execute(sql, [Status.DONE, now, *params, Status.PROCESSING, token])
+        values: list[Any] = [Status.DONE, now, *params, Status.PROCESSING, token]
+        cursor.execute(sql, values)
         return [(str(pk), tags_human) for pk, tags_human in cursor.fetchall()]
 
 
@@ -188,7 +185,7 @@ def _replace_tags(classifications: Sequence[Classification]) -> None:
             links.setdefault(
                 key, CommentTag(comment_id=c.id, tag_id=key[1], explanation=tag.explanation)
             )
-    if _is_postgres():
+    if is_postgres():
         _insert_links_postgres(list(links.values()))
     else:
         CommentTag.objects.bulk_create(links.values(), batch_size=WRITE_CHUNK)
@@ -200,7 +197,10 @@ def _insert_links_postgres(links: Sequence[CommentTag]) -> None:
         INSERT INTO {_COMMENT_TAG} (comment_id, tag_id, explanation)
         SELECT * FROM unnest(%s::uuid[], %s::bigint[], %s::text[])
     """
-    columns = [[link.comment_id for link in links], [link.tag_id for link in links]]
+    columns: list[list[Any]] = [
+        [link.comment_id for link in links],
+        [link.tag_id for link in links],
+    ]
     columns.append([link.explanation for link in links])
     with connection.cursor() as cursor:
         cursor.execute(sql, columns)
@@ -258,13 +258,5 @@ def fail(ids: Sequence[str], token: datetime, *, reason: str) -> int:
     return _claimed(ids, token).update(status=Status.FAILED, claimed_at=None, last_error=reason)
 
 
-def _claimed(ids: Sequence[str], token: datetime):
+def _claimed(ids: Sequence[str], token: datetime) -> QuerySet[Comment]:
     return Comment.objects.filter(id__in=as_uuids(ids), status=Status.PROCESSING, claimed_at=token)
-
-
-def review_needed(classification: Classification) -> bool:
-    """Low confidence, or the two most likely labels too close to call (DESIGN §4.5)."""
-    if classification.confidence < settings.REVIEW_CONFIDENCE_BELOW:
-        return True
-    margin = classification.margin
-    return margin is not None and margin < settings.REVIEW_MARGIN_BELOW

@@ -15,9 +15,8 @@ from typing import Any
 from django.utils.translation import gettext as _
 from google.genai import errors as genai_errors
 
+from insights.domain import BackendError
 from insights.models import CallOutcome
-
-from .base import BackendError
 
 
 def _transport_errors() -> tuple[tuple[type[Exception], ...], tuple[type[Exception], ...]]:

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 
-from .text_features import replace_entities, squash_elongations
+from insights.classifiers.local.features import replace_entities, squash_elongations
 
 _ENCODERS: dict[int, Any] = {}
 _ENCODERS_LOCK = threading.Lock()

@@ -1,0 +1,35 @@
+"""Streaming exports of comments: the legacy JSON attachment, built a chunk of rows at a time."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import StreamingHttpResponse
+
+from comments.serializers import CommentSerializer
+
+EXPORT_CHUNK = 2000
+
+
+def comments_json_attachment(comments: QuerySet[Any]) -> StreamingHttpResponse:
+    """`comentarios.json`: the bare JSON array of every row in `comments`, streamed."""
+    response = StreamingHttpResponse(_json_array(comments), content_type="application/json")
+    response["Content-Disposition"] = 'attachment; filename="comentarios.json"'
+    return response
+
+
+def _json_array(comments: QuerySet[Any]) -> Iterator[str]:
+    """The bare JSON array, built a chunk of rows at a time (constant memory at 1M rows)."""
+    to_wire = CommentSerializer().to_representation
+    separator = "["
+    batch: list[str] = []
+    for comment in comments.iterator(chunk_size=EXPORT_CHUNK):
+        batch.append(separator + json.dumps(to_wire(comment), ensure_ascii=False))
+        separator = ","
+        if len(batch) == EXPORT_CHUNK:
+            yield "".join(batch)
+            batch = []
+    yield "".join(batch) + ("]" if separator == "," else "[]")
