@@ -40,7 +40,6 @@ from .filters import CommentFilter
 from .models import Comment, Source
 from .serializers import CommentInputSerializer, CommentSerializer, ingest_response_body
 
-LEGACY_LIMIT_DEFAULT = 100
 LEGACY_LIMIT_MAX = 1000
 EXPORT_CHUNK = 2000
 # Multipart framing around the file; the file itself is checked against INGEST_MAX_FILE_BYTES.
@@ -156,15 +155,16 @@ class CommentCollectionApi(_IngestJsonMixin, APIView):
         tags=["comentarios"],
         summary="Lista comentários (mais recentes primeiro)",
         description="Clientes da API veem só os comentários que enviaram; curadores veem "
-        'todos. Resposta `{"comentarios": [...]}`, limitada por `limit`.',
+        'todos. Resposta `{"comentarios": [...]}`: sem `limit`, todas as linhas do filtro '
+        "(transmitidas aos poucos, como no sistema anterior); com `limit`, só as primeiras.",
         operation_id="api_comentarios_list",
         parameters=[
             *_FILTER_PARAMETERS,
             OpenApiParameter(
                 "limit",
                 int,
-                description=f"Máximo de itens (padrão {LEGACY_LIMIT_DEFAULT}, "
-                f"máximo {LEGACY_LIMIT_MAX}). Ignorado com format=json.",
+                description=f"Máximo de itens (1 a {LEGACY_LIMIT_MAX}; sem ele, todos). "
+                "Ignorado com format=json.",
             ),
             OpenApiParameter(
                 "format",
@@ -187,12 +187,16 @@ class CommentCollectionApi(_IngestJsonMixin, APIView):
         if request.query_params.get("format") == "json":
             return _json_attachment(comments)
         limit = _legacy_limit(request.query_params.get("limit"))
+        if limit is None:
+            return _json_envelope_stream(comments)
         return Response({"comentarios": CommentSerializer(comments[:limit], many=True).data})
 
 
-def _legacy_limit(raw: str | None) -> int:
+def _legacy_limit(raw: str | None) -> int | None:
+    """The page size asked for, or None: existing clients never send `limit` and expect every
+    matching row, as the old system gave them (DESIGN §6)."""
     if raw is None or raw == "":
-        return LEGACY_LIMIT_DEFAULT
+        return None
     if not raw.isdigit() or not 1 <= int(raw) <= LEGACY_LIMIT_MAX:
         raise ValidationFailed(
             _("Parâmetros de filtro inválidos."),
@@ -207,10 +211,17 @@ def _json_attachment(comments: QuerySet[Any]) -> StreamingHttpResponse:
     return response
 
 
-def _json_array(comments: QuerySet[Any]) -> Iterator[str]:
-    """The bare JSON array, built a chunk of rows at a time (constant memory at 1M rows)."""
+def _json_envelope_stream(comments: QuerySet[Any]) -> StreamingHttpResponse:
+    """`{"comentarios": [...]}` with every row, streamed like the export."""
+    body = _json_array(comments, prefix='{"comentarios": ', suffix="}")
+    return StreamingHttpResponse(body, content_type="application/json")
+
+
+def _json_array(comments: QuerySet[Any], *, prefix: str = "", suffix: str = "") -> Iterator[str]:
+    """A JSON array (between `prefix` and `suffix`), built a chunk of rows at a time, so memory
+    stays constant at 1M rows."""
     to_wire = CommentSerializer().to_representation
-    separator = "["
+    separator = prefix + "["
     batch: list[str] = []
     for comment in comments.iterator(chunk_size=EXPORT_CHUNK):
         batch.append(separator + json.dumps(to_wire(comment), ensure_ascii=False))
@@ -218,7 +229,8 @@ def _json_array(comments: QuerySet[Any]) -> Iterator[str]:
         if len(batch) == EXPORT_CHUNK:
             yield "".join(batch)
             batch = []
-    yield "".join(batch) + ("]" if separator == "," else "[]")
+    closing = "]" if separator == "," else separator + "]"
+    yield "".join(batch) + closing + suffix
 
 
 class CommentCursorPagination(CursorPagination):
