@@ -1,0 +1,1 @@
+"""Admin pages of the reports app (filled in below)."""

@@ -1,0 +1,5 @@
+"""placeholder"""
+
+
+def summary_build_and_send():
+    pass
