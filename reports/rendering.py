@@ -39,7 +39,7 @@ def _latest(kind: str, render: Callable[[ReportSnapshot], bytes]) -> Rendered | 
         return None
     snapshot_id, digest = version
     cached = _MEMO.get(kind)
-    if cached is not None and cached.snapshot_id == snapshot_id:
+    if cached is not None and cached.snapshot_id == snapshot_id and digest in cached.etag:
         return cached
     snapshot = selectors.report_get(snapshot_id)
     rendered = Rendered(

@@ -1,0 +1,63 @@
+"""Fixtures for the reports tests: comments spread over weeks, a fresh render memo."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from comments.models import Comment, CommentTag, Status
+from reports.rendering import memo_clear
+from tests.factories import TagFactory
+
+
+@pytest.fixture(autouse=True)
+def _fresh_render_memo() -> Iterator[None]:
+    memo_clear()
+    yield
+    memo_clear()
+
+
+MakeComments = Callable[..., list[Comment]]
+
+
+@pytest.fixture
+def make_classified(db) -> MakeComments:
+    """`make(n, category, days_ago=0, tags=(), confidence=0.9, **fields)`: n classified comments."""
+
+    def make(
+        count: int,
+        category: str,
+        *,
+        days_ago: float = 0,
+        tags: tuple[str, ...] = (),
+        confidence: float = 0.9,
+        text: str = "Comentário de teste",
+        **fields: object,
+    ) -> list[Comment]:
+        received = timezone.now() - timedelta(days=days_ago)
+        comments = Comment.objects.bulk_create(
+            [
+                Comment(
+                    text=f"{text} {n}",
+                    status=Status.DONE,
+                    category=category,
+                    confidence=confidence,
+                    received_at=received,
+                    classified_at=received,
+                    **fields,
+                )
+                for n in range(count)
+            ]
+        )
+        links = [
+            CommentTag(comment=comment, tag=TagFactory(code=code), explanation="teste")
+            for code in tags
+            for comment in comments
+        ]
+        CommentTag.objects.bulk_create(links)
+        return comments
+
+    return make
