@@ -277,6 +277,8 @@ CELERY_BEAT_SCHEDULE = {
     "refresh-report-snapshot": {
         "task": "reports.tasks.snapshot_refresh",
         "schedule": float(REPORT_SNAPSHOT_INTERVAL_SECONDS),
+        # A beat still queued when the next one fires is dropped: the next one builds anyway.
+        "options": {"expires": float(REPORT_SNAPSHOT_INTERVAL_SECONDS)},
     },
 }
 
