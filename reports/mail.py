@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core import signing
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.template.loader import render_to_string
@@ -27,16 +28,20 @@ UNSUBSCRIBE_SALT = "reports.unsubscribe"
 
 
 def unsubscribe_token(stakeholder: Stakeholder) -> str:
-    return signing.dumps(str(stakeholder.pk), salt=UNSUBSCRIBE_SALT, compress=True)
+    """A signed, stable token for `stakeholder` (no expiry: an old e-mail's link still works)."""
+    return signing.Signer(salt=UNSUBSCRIBE_SALT).sign(str(stakeholder.pk))
 
 
 def stakeholder_from_token(token: str) -> Stakeholder | None:
     """The stakeholder a valid token names, or None (forged, damaged or deleted)."""
     try:
-        stakeholder_id = signing.loads(token, salt=UNSUBSCRIBE_SALT)
+        stakeholder_id = signing.Signer(salt=UNSUBSCRIBE_SALT).unsign(token)
     except signing.BadSignature:
         return None
-    return Stakeholder.objects.filter(pk=stakeholder_id).first()
+    try:
+        return Stakeholder.objects.filter(pk=stakeholder_id).first()
+    except DjangoValidationError:  # signed by us, so only if the id format ever changes
+        return None
 
 
 def unsubscribe_url(stakeholder: Stakeholder) -> str:

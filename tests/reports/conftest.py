@@ -61,3 +61,21 @@ def make_classified(db) -> MakeComments:
         return comments
 
     return make
+
+
+@pytest.fixture
+def gemini_reports(settings) -> Iterator[object]:
+    """The reports' Gemini path pointed at the fake server (new clients built for it)."""
+    from insights.classifiers.gemini import GeminiBackend
+    from reports.summary_llm import ReportLLM
+    from tests.fakes.gemini_server import FakeGemini
+
+    with FakeGemini() as fake:
+        settings.SUMMARY_BACKEND = "gemini"
+        settings.GOOGLE_API_KEY = "test-key"
+        settings.GEMINI_BASE_URL = fake.url
+        settings.GEMINI_TIMEOUT_SECONDS = 5.0
+        settings.REDIS_URL = ""  # an in-process rate limiter of its own
+        GeminiBackend._shared = ReportLLM._shared = None
+        yield fake
+        GeminiBackend._shared = ReportLLM._shared = None
