@@ -167,7 +167,6 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "anon": env.str("THROTTLE_ANON", default="60/min"),
         "user": env.str("THROTTLE_USER", default="6000/min"),
-        "perguntas": env.str("THROTTLE_QUESTIONS", default="20/hour"),
     },
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
@@ -266,6 +265,7 @@ QUESTION_PROMPT_VERSION = env.str("QUESTION_PROMPT_VERSION", default="question_v
 SUMMARY_SAMPLE_PER_CATEGORY = env.int("SUMMARY_SAMPLE_PER_CATEGORY", default=3)
 QUESTION_MAX_LENGTH = env.int("QUESTION_MAX_LENGTH", default=500)
 QUESTION_SUMMARIES = env.int("QUESTION_SUMMARIES", default=8)
+THROTTLE_QUESTIONS = env.str("THROTTLE_QUESTIONS", default="20/hour")  # per user
 # Absolute address used in e-mail links (unsubscribe, report).
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 

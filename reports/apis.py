@@ -14,7 +14,7 @@ from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle, UserRateThrottle
+from rest_framework.throttling import UserRateThrottle
 from rest_framework.views import APIView
 
 from accounts.serializers import ErrorSerializer
@@ -132,12 +132,20 @@ class StakeholderDetailApi(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+class QuestionRateThrottle(UserRateThrottle):
+    """THROTTLE_QUESTIONS per user (a model call may stand behind each question)."""
+
+    scope = "perguntas"
+
+    def get_rate(self) -> str:
+        return settings.THROTTLE_QUESTIONS
+
+
 class QuestionApi(APIView):
     """`POST /api/insights/perguntar`: a question answered from the recent weekly summaries."""
 
     parser_classes = (JSONParser,)
-    throttle_classes = (UserRateThrottle, ScopedRateThrottle)
-    throttle_scope = "perguntas"
+    throttle_classes = (UserRateThrottle, QuestionRateThrottle)
 
     @extend_schema(
         tags=["insights"],

@@ -43,6 +43,7 @@ _INJECTION = re.compile(
     r"|prompt|system\s*message|instruc\w*\s+(do\s+)?sistema|mensagem\s+do\s+sistema"
     r"|(revel|mostr|repet|imprim|exib|cont|diga)\w*\s+(\w+\s+){0,4}(instruc|regras|configura)"
     r"|voce\s+(agora\s+)?(e|sera)\s+(um|uma|o|a)\s|finja|aja\s+como|a\s+partir\s+de\s+agora"
+    r"|\b(suas|seus|tuas|teus)\s+(instruc|regras|diretrizes|ordens)"
     r"|jailbreak|modo\s+desenvolvedor|developer\s+mode|\bdan\b|senha|api[\s_-]?key|chave\s+da\s+api"
 )
 
