@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from comments.models import Category
 
+from .formatting import decimal, integer, percent
 from .models import AlertKind, DailyRollup, SpikeAlert
 from .snapshot import tag_windows
 from .weeks import iso_week_label
@@ -116,15 +117,19 @@ def alert_as_wire(alert: SpikeAlert) -> dict[str, Any]:
 def alert_sentence(alert: SpikeAlert) -> str:
     if alert.kind == AlertKind.CRITICISM_SHARE:
         return _(
-            "As críticas somam %(now).0f%% dos comentários dos últimos 7 dias, contra "
-            "%(before).0f%% em média nas semanas anteriores (z = %(z).1f)."
-        ) % {"now": alert.value * 100, "before": alert.baseline * 100, "z": alert.zscore}
+            "As críticas somam %(now)s dos comentários dos últimos 7 dias, contra %(before)s em "
+            "média nas semanas anteriores (z = %(z)s)."
+        ) % {
+            "now": percent(alert.value),
+            "before": percent(alert.baseline),
+            "z": decimal(alert.zscore, 1),
+        }
     return _(
-        "A tag %(tag)s apareceu em %(count)d comentários nos últimos 7 dias, contra "
-        "%(before).1f por semana antes (z = %(z).1f)."
+        "A tag %(tag)s apareceu em %(count)s comentários nos últimos 7 dias, contra %(before)s "
+        "por semana antes (z = %(z)s)."
     ) % {
         "tag": alert.subject,
-        "count": alert.comment_count,
-        "before": alert.baseline,
-        "z": alert.zscore,
+        "count": integer(alert.comment_count),
+        "before": decimal(alert.baseline, 1),
+        "z": decimal(alert.zscore, 1),
     }

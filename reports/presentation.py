@@ -10,7 +10,10 @@ from django.utils.translation import gettext as _
 
 from comments.models import Category
 
+from .formatting import decimal, integer
 from .models import ReportSnapshot
+
+ALERTS_SHOWN = 4  # the strongest; the JSON has them all
 
 
 def _percent(part: int, whole: int) -> str:
@@ -24,16 +27,16 @@ def headline_figures(payload: dict[str, Any]) -> list[dict[str, str]]:
     means = [v for v in payload["confianca_media"].values() if v is not None]
     last_week = sum(values[-1] for values in payload["volume_semanal"]["series"].values())
     return [
-        {"label": _("Comentários"), "value": f"{payload['total_comentarios']:n}",
-         "hint": _("%(n)s nesta semana") % {"n": f"{last_week:n}"}},
+        {"label": _("Comentários"), "value": integer(payload["total_comentarios"]),
+         "hint": _("%(n)s nesta semana") % {"n": integer(last_week)}},
         {"label": _("Elogios"), "value": _percent(by_category[Category.PRAISE], classified),
          "hint": _("dos classificados")},
         {"label": _("Críticas"), "value": _percent(by_category[Category.CRITICISM], classified),
          "hint": _("dos classificados")},
-        {"label": _("Aguardando revisão"), "value": f"{payload['revisao_pendente']:n}",
+        {"label": _("Aguardando revisão"), "value": integer(payload["revisao_pendente"]),
          "hint": _("pela curadoria")},
         {"label": _("Confiança média"),
-         "value": f"{sum(means) / len(means):.2f}".replace(".", ",") if means else "—",
+         "value": decimal(sum(means) / len(means)) if means else "—",
          "hint": _("média das categorias")},
     ]  # fmt: skip
 
@@ -47,6 +50,7 @@ def page_context(snapshot: ReportSnapshot) -> dict[str, Any]:
         "built_at": timezone.localtime(snapshot.built_at),
         "figures": headline_figures(payload),
         "charts": charts,
-        "alerts": payload.get("alertas", []),
+        "alerts": payload.get("alertas", [])[:ALERTS_SHOWN],
+        "more_alerts": max(0, len(payload.get("alertas", [])) - ALERTS_SHOWN),
         "direction": payload["elogio_critica"]["direcao"],
     }

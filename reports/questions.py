@@ -19,8 +19,8 @@ from lib.errors import NotFound, ValidationFailed
 from lib.text import collapse_spaces, fold_accents
 
 from . import selectors
+from .formatting import integer, percent
 from .models import WeeklySummary
-from .summary_offline import integer, percent
 
 logger = logging.getLogger(__name__)
 

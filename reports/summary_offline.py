@@ -14,6 +14,8 @@ from django.utils.translation import gettext_lazy
 
 from comments.models import Category
 
+from .formatting import integer, percent
+
 CATEGORY_NAMES_PLURAL = {
     Category.PRAISE: gettext_lazy("elogios"),
     Category.CRITICISM: gettext_lazy("críticas"),
@@ -27,15 +29,6 @@ QUOTED = {
     Category.SUGGESTION: gettext_lazy("Uma sugestão"),
 }
 QUOTE_MAX = 160
-
-
-def integer(value: int) -> str:
-    """12345 → "12.345" (pt-BR thousands separator)."""
-    return f"{value:,}".replace(",", ".")
-
-
-def percent(value: float) -> str:
-    return f"{value * 100:.0f}%"
 
 
 def _day(iso: str) -> str:
