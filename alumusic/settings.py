@@ -245,7 +245,7 @@ SWEEPER_INTERVAL_SECONDS = env.int("SWEEPER_INTERVAL_SECONDS", default=60)
 REPORT_SNAPSHOT_INTERVAL_SECONDS = env.int("REPORT_SNAPSHOT_INTERVAL_SECONDS", default=60)
 # Days recomputed into the daily rollup by every build (today and the days before it), and how
 # often a build recomputes all days (reviews and reclassifications of older comments).
-REPORT_ROLLUP_RECENT_DAYS = env.int("REPORT_ROLLUP_RECENT_DAYS", default=3)
+REPORT_ROLLUP_RECENT_DAYS = env.int("REPORT_ROLLUP_RECENT_DAYS", default=2)
 REPORT_ROLLUP_FULL_EVERY_SECONDS = env.int("REPORT_ROLLUP_FULL_EVERY_SECONDS", default=3600)
 REPORT_SNAPSHOTS_KEPT = env.int("REPORT_SNAPSHOTS_KEPT", default=20)
 REPORT_CACHE_SECONDS = env.int("REPORT_CACHE_SECONDS", default=5)  # Cache-Control max-age

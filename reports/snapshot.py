@@ -11,13 +11,14 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import Count, Sum
 from django.db.models.functions import Coalesce
 
 from comments.models import Category, CommentTag, Status
 
 from .models import DailyRollup, DailyTagRollup
-from .rollup import NO_CONFIDENCE, local_today
+from .rollup import NO_CONFIDENCE, canonical_tag_codes, local_today, tag_counts_recent
 from .weeks import iso_week_label, week_monday
 
 CATEGORIES = tuple(Category.values)
@@ -97,14 +98,24 @@ def _weekly_volume(today: date) -> dict[str, Any]:
 
 
 def _top_tags_since(since: datetime) -> list[dict[str, Any]]:
-    rows = (
-        CommentTag.objects.filter(comment__received_at__gte=since)
-        .annotate(code=Coalesce("tag__merged_into__code", "tag__code"))
-        .values_list("code")
-        .annotate(n=Count("id"))
-        .order_by("-n", "code")[: settings.REPORT_TOP_TAGS]
-    )
-    return [{"codigo": code, "comentarios": count} for code, count in rows]
+    codes = canonical_tag_codes()
+    counts: dict[str, int] = defaultdict(int)
+    if connection.vendor == "postgresql":
+        rows = [
+            (tag_id, n) for _day, tag_id, _category, n in tag_counts_recent(since, by_day=False)
+        ]
+    else:
+        rows = list(
+            CommentTag.objects.filter(comment__received_at__gte=since)
+            .values_list("tag_id")
+            .annotate(n=Count("id"))
+            .order_by()
+        )
+    for tag_id, count in rows:
+        counts[codes.get(tag_id, "")] += count
+    counts.pop("", None)
+    top = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[: settings.REPORT_TOP_TAGS]
+    return [{"codigo": code, "comentarios": count} for code, count in top]
 
 
 def _top_tags_rollup(first: date) -> list[dict[str, Any]]:
