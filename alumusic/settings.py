@@ -249,6 +249,8 @@ REPORT_ROLLUP_RECENT_DAYS = env.int("REPORT_ROLLUP_RECENT_DAYS", default=2)
 REPORT_ROLLUP_FULL_EVERY_SECONDS = env.int("REPORT_ROLLUP_FULL_EVERY_SECONDS", default=3600)
 REPORT_SNAPSHOTS_KEPT = env.int("REPORT_SNAPSHOTS_KEPT", default=20)
 REPORT_CACHE_SECONDS = env.int("REPORT_CACHE_SECONDS", default=5)  # Cache-Control max-age
+# How often a web process looks for a newer snapshot (one indexed row).
+REPORT_VERSION_CHECK_SECONDS = env.float("REPORT_VERSION_CHECK_SECONDS", default=1.0)
 REPORT_TOP_TAGS = env.int("REPORT_TOP_TAGS", default=10)
 REPORT_RISING_MIN_COUNT = env.int("REPORT_RISING_MIN_COUNT", default=10)
 # Spike alerts: z-score of the last 7 days against the previous weeks, and minimum volumes.

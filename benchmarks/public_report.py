@@ -147,7 +147,8 @@ def _start_server(port: int, database_url: str) -> subprocess.Popen[bytes]:
 def _get(port: int, path: str) -> int:
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
     try:
-        connection.request("GET", path)
+        # What browsers send: the body is served pre-compressed.
+        connection.request("GET", path, headers={"Accept-Encoding": "gzip"})
         response = connection.getresponse()
         response.read()
         return response.status

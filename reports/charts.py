@@ -99,7 +99,8 @@ def _render(spec: ChartSpec) -> tuple[str, str]:
         figure.savefig(svg_buffer, format="svg", metadata={"Date": None})
         # The page titles the SVG with a heading; the PNG travels alone, so it carries its title.
         figure.suptitle(spec.title, x=0.02, y=0.98, ha="left", fontsize=13, fontweight="bold")
-        figure.savefig(png_buffer, format="png", dpi=PNG_DPI, metadata={"Software": None})
+        figure.savefig(png_buffer, format="png", dpi=PNG_DPI, metadata={"Software": None},
+                       pil_kwargs={"compress_level": 3})  # fmt: skip
     svg = _inline_svg(svg_buffer.getvalue(), spec.key, spec.title)
     return svg, base64.b64encode(png_buffer.getvalue()).decode("ascii")
 

@@ -7,12 +7,15 @@ request never aggregates, draws or even re-renders (DESIGN §8: p50 < 10 ms, ≥
 
 from __future__ import annotations
 
+import gzip
 import json
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -27,14 +30,28 @@ class Rendered:
     etag: str
     last_modified: float  # POSIX seconds
     body: bytes
+    gzipped: bytes  # compressed once here, not per request
 
 
 _MEMO: dict[str, Rendered] = {}
 _MEMO_LOCK = threading.Lock()
+# Which snapshot is the newest is re-checked at most every REPORT_VERSION_CHECK_SECONDS per
+# process: the beat builds one a minute, and the responses say max-age=5 anyway.
+_version: tuple[float, tuple[int, str] | None] = (0.0, None)
+
+
+def _latest_version() -> tuple[int, str] | None:
+    global _version
+    checked_at, version = _version
+    now = time.monotonic()
+    if version is None or now - checked_at >= settings.REPORT_VERSION_CHECK_SECONDS:
+        version = selectors.report_latest_version()
+        _version = (now, version)
+    return version
 
 
 def _latest(kind: str, render: Callable[[ReportSnapshot], bytes]) -> Rendered | None:
-    version = selectors.report_latest_version()
+    version = _latest_version()
     if version is None:
         return None
     snapshot_id, digest = version
@@ -42,11 +59,13 @@ def _latest(kind: str, render: Callable[[ReportSnapshot], bytes]) -> Rendered | 
     if cached is not None and cached.snapshot_id == snapshot_id and digest in cached.etag:
         return cached
     snapshot = selectors.report_get(snapshot_id)
+    body = render(snapshot)
     rendered = Rendered(
         snapshot_id=snapshot_id,
         etag=f'"{digest}-{kind}"',
         last_modified=snapshot.built_at.timestamp(),
-        body=render(snapshot),
+        body=body,
+        gzipped=gzip.compress(body, compresslevel=6, mtime=0),
     )
     with _MEMO_LOCK:
         _MEMO[kind] = rendered
@@ -86,6 +105,8 @@ def _render_json(snapshot: ReportSnapshot) -> bytes:
 
 
 def memo_clear() -> None:
-    """Forget rendered bodies (tests that swap databases)."""
+    """Forget rendered bodies and the newest version (tests)."""
+    global _version
     with _MEMO_LOCK:
         _MEMO.clear()
+        _version = (0.0, None)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import render
-from django.utils.cache import get_conditional_response, patch_cache_control
+from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 from django.utils.http import http_date
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
@@ -22,10 +22,22 @@ def cached_response(
         request, etag=rendered.etag, last_modified=int(rendered.last_modified)
     )
     if response is None:
-        response = HttpResponse(rendered.body, content_type=content_type)
+        response = _body_response(request, rendered, content_type)
     response["ETag"] = rendered.etag
     response["Last-Modified"] = http_date(rendered.last_modified)
     patch_cache_control(response, public=True, max_age=settings.REPORT_CACHE_SECONDS)
+    return response
+
+
+def _body_response(request: HttpRequest, rendered: Rendered, content_type: str) -> HttpResponse:
+    # The body is ~5x smaller gzipped; compressed once per snapshot, not per request.
+    wants_gzip = "gzip" in request.headers.get("Accept-Encoding", "")
+    if wants_gzip:
+        response = HttpResponse(rendered.gzipped, content_type=content_type)
+        response["Content-Encoding"] = "gzip"
+    else:
+        response = HttpResponse(rendered.body, content_type=content_type)
+    patch_vary_headers(response, ["Accept-Encoding"])
     return response
 
 

@@ -34,6 +34,14 @@ TAGS = {
 WEIGHTS = {"ELOGIO": 40, "CRÍTICA": 25, "SUGESTÃO": 15, "DÚVIDA": 12, "SPAM": 8}
 
 
+@pytest.fixture(autouse=True)
+def _newest_snapshot_at_once(settings) -> None:
+    from reports.rendering import memo_clear
+
+    settings.REPORT_VERSION_CHECK_SECONDS = 0
+    memo_clear()
+
+
 @pytest.fixture
 def eight_weeks_of_comments() -> None:
     """~1,300 comments over 8 weeks, more of them lately, with a burst of bug_app this week."""
@@ -56,7 +64,11 @@ def eight_weeks_of_comments() -> None:
             needs_review=rng.random() < 0.05,
         )
         comments.append(comment)
-        codes = ["bug_app"] if burst else rng.sample(TAGS[category], k=min(len(TAGS[category]), rng.randint(1, 2)))
+        codes = (
+            ["bug_app"]
+            if burst
+            else rng.sample(TAGS[category], k=min(len(TAGS[category]), rng.randint(1, 2)))
+        )
         links += [CommentTag(comment=comment, tag=tags[code]) for code in codes]
     Comment.objects.bulk_create(comments)
     CommentTag.objects.bulk_create(links)

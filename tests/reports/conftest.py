@@ -14,7 +14,8 @@ from tests.factories import TagFactory
 
 
 @pytest.fixture(autouse=True)
-def _fresh_render_memo() -> Iterator[None]:
+def _fresh_render_memo(settings) -> Iterator[None]:
+    settings.REPORT_VERSION_CHECK_SECONDS = 0  # a new snapshot shows on the next request
     memo_clear()
     yield
     memo_clear()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import gzip
 import io
 import re
 from xml.etree import ElementTree
@@ -85,6 +86,17 @@ def test_both_send_validators_and_a_short_cache_and_answer_304(client, built, pa
     assert client.get(path, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
     since = client.get(path, HTTP_IF_MODIFIED_SINCE=first["Last-Modified"])
     assert since.status_code == 304
+
+
+@pytest.mark.parametrize("path", ["/relatorio/", "/api/relatorio/semana"])
+def test_gzip_is_sent_to_clients_that_accept_it(client, built, path):
+    plain = client.get(path)
+    packed = client.get(path, HTTP_ACCEPT_ENCODING="gzip, deflate, br")
+
+    assert packed["Content-Encoding"] == "gzip"
+    assert gzip.decompress(packed.content) == plain.content
+    assert "Accept-Encoding" in packed["Vary"]
+    assert len(packed.content) < len(plain.content)
 
 
 @pytest.mark.parametrize("path", ["/relatorio/", "/api/relatorio/semana"])
