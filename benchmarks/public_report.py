@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 COMMENTS = int(os.environ.get("BENCH_REPORT_COMMENTS", "1000000"))
 HTTP_SECONDS = float(os.environ.get("BENCH_REPORT_SECONDS", "10"))
 CLIENTS = int(os.environ.get("BENCH_REPORT_CLIENTS", "4"))
-SERVER_WORKERS = int(os.environ.get("BENCH_REPORT_WORKERS", "3"))
+SERVER_WORKERS = int(os.environ.get("BENCH_REPORT_WORKERS", "2"))  # one per core
 REBUILDS = 5
 
 
