@@ -1,0 +1,76 @@
+"""Helpers for tests that run real workers: sample texts, posting over HTTP, waiting for CONCLUIDO.
+
+Plain functions (not fixtures), shared by the worker tests and the benchmarks.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+import requests
+from django.db.models import Count
+
+from comments.models import Comment, Status
+from tests.worker import wait_for
+
+EVAL_SET = Path(__file__).resolve().parent.parent / "insights" / "data" / "eval.jsonl"
+
+# Small sweeper thresholds so recovery happens within a test's patience.
+FAST_SWEEPER_ENV = {
+    "SWEEPER_INTERVAL_SECONDS": "1",
+    "SWEEPER_PENDING_AFTER": "2",
+    "SWEEPER_PROCESSING_AFTER": "4",
+}
+
+
+def sample_texts(count: int) -> list[str]:
+    """`count` realistic listener comments (the evaluation set's texts, cycled and numbered)."""
+    lines = EVAL_SET.read_text(encoding="utf-8").splitlines()
+    texts = [json.loads(line)["texto"] for line in lines if line.strip()]
+    return [f"{texts[n % len(texts)]} #{n}" for n in range(count)]
+
+
+def post_comments_over_http(
+    base_url: str, token: str, texts: Sequence[str], *, per_request: int
+) -> list[dict]:
+    """POST `texts` to /api/comentarios in lists of `per_request`; every answer must be 202."""
+    bodies = []
+    for start in range(0, len(texts), per_request):
+        response = requests.post(
+            f"{base_url}/api/comentarios",
+            json=[{"texto": text} for text in texts[start : start + per_request]],
+            headers={"Authorization": f"Token {token}"},
+            timeout=30,
+        )
+        assert response.status_code == 202, response.text
+        bodies.append(response.json())
+    return bodies
+
+
+def status_counts() -> dict[str, int]:
+    return dict(Comment.objects.order_by().values_list("status").annotate(n=Count("id")))
+
+
+def wait_until_all_done(expected: int, *, timeout: float = 90) -> None:
+    """Wait until `expected` comments exist and all are CONCLUIDO; fail showing the counts."""
+
+    def done() -> bool:
+        return status_counts() == {Status.DONE: expected}
+
+    try:
+        wait_for(done, timeout=timeout, interval=0.25)
+    except AssertionError:
+        raise AssertionError(f"not all CONCLUIDO after {timeout}s: {status_counts()}") from None
+
+
+def assert_fully_classified() -> None:
+    """Every comment has a label, a confidence in 0..1, a claim released and a tag or more."""
+    assert not Comment.objects.filter(category__isnull=True).exists()
+    assert not Comment.objects.filter(confidence__isnull=True).exists()
+    assert not Comment.objects.filter(classified_at__isnull=True).exists()
+    assert not Comment.objects.exclude(classifier_backend="local").exists()
+    tagged = Comment.objects.filter(comment_tags__isnull=False).distinct().count()
+    # The tagger may find nothing in a short comment, but most comments carry tags.
+    assert tagged >= Comment.objects.count() * 0.7
