@@ -124,8 +124,15 @@ def production_env(database_url: str | None = None, **extra: str) -> dict[str, s
     }
 
 
+_static_collected = False
+
+
 def collect_static(env: dict[str, str]) -> None:
-    """With DEBUG off pages link hashed static names from collectstatic's manifest."""
+    """With DEBUG off pages link hashed static names from collectstatic's manifest (once a run)."""
+    global _static_collected
+    if _static_collected:
+        return
+    _static_collected = True
     subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"],
                    cwd=ROOT, env=env, check=True)  # fmt: skip
 
@@ -262,6 +269,7 @@ def gunicorn(env: dict[str, str] | None = None, *, ready_path: str = "/",
     """gunicorn (production settings, gunicorn.conf.py) on a free local port until exit."""
     port = free_port()
     server_env = {**(env or production_env()), "GUNICORN_BIND": f"{HOST}:{port}"}
+    collect_static(server_env)
     command = [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"),
                "alumusic.wsgi"]  # fmt: skip
     process = subprocess.Popen(command, cwd=ROOT, env=server_env, start_new_session=True)
@@ -326,16 +334,18 @@ def wait_until_done(expected: int, timeout: float = 600, interval: float = 0.05)
     raise RuntimeError(f"the pipeline did not finish {expected} comments in {timeout}s")
 
 
-def api_client_token(email: str) -> tuple[Any, str]:
-    """A fresh API client account (clientes_api) and its DRF token."""
+def api_client_token(email: str, *, curator: bool = False) -> tuple[Any, str]:
+    """A fresh account and its DRF token: an API client (sees its own comments) or a curator
+    (sees every comment)."""
     from django.contrib.auth.models import Group
     from rest_framework.authtoken.models import Token
 
-    from accounts.models import API_CLIENTS_GROUP, User
+    from accounts.models import API_CLIENTS_GROUP, CURATORS_GROUP, User
 
     User.objects.filter(email=email).delete()
     user = User.objects.create_user(email=email, password=None)
-    user.groups.add(Group.objects.get_or_create(name=API_CLIENTS_GROUP)[0])
+    group = CURATORS_GROUP if curator else API_CLIENTS_GROUP
+    user.groups.add(Group.objects.get_or_create(name=group)[0])
     return user, Token.objects.create(user=user).key
 
 
