@@ -44,7 +44,7 @@ class IngestResult:
 class _Candidate(NamedTuple):
     # A tuple, not a dataclass: one is built per item, and a frozen dataclass's __init__
     # cost a tenth of the request's Python time.
-    index: int  # as reported to the client
+    number: int  # the index reported to the client
     position: int  # 0-based place in the request
     id: str  # canonical (lowercase, hyphenated): compared as text, never parsed again
     text: str
@@ -164,7 +164,7 @@ def _parse_id(raw: Any, fresh_ids: _FreshIds) -> str | None:
 def _refuse_duplicate_ids(candidates: list[_Candidate]) -> None:
     seen: dict[str, list[int]] = {}
     for candidate in candidates:
-        seen.setdefault(candidate.id, []).append(candidate.index)
+        seen.setdefault(candidate.id, []).append(candidate.number)
     repeated = [
         {"id": str(comment_id), "indices": indexes}
         for comment_id, indexes in seen.items()
