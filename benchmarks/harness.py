@@ -265,11 +265,14 @@ def wait_until_answers(server: Server, path: str = "/", timeout: float = 60,
 
 @contextmanager
 def gunicorn(env: dict[str, str] | None = None, *, ready_path: str = "/",
-             ready_headers: dict[str, str] | None = None) -> Iterator[Server]:  # fmt: skip
-    """gunicorn (production settings, gunicorn.conf.py) on a free local port until exit."""
+             ready_headers: dict[str, str] | None = None,
+             static: bool = True) -> Iterator[Server]:  # fmt: skip
+    """gunicorn (production settings, gunicorn.conf.py) on a free local port until exit;
+    `static=False` skips collectstatic (for servers that render no page)."""
     port = free_port()
     server_env = {**(env or production_env()), "GUNICORN_BIND": f"{HOST}:{port}"}
-    collect_static(server_env)
+    if static:
+        collect_static(server_env)
     command = [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"),
                "alumusic.wsgi"]  # fmt: skip
     process = subprocess.Popen(command, cwd=ROOT, env=server_env, start_new_session=True)
