@@ -9,15 +9,15 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from . import services
-from .serializers import (
-    ErrorSerializer,
+from accounts import services
+from accounts.serializers import (
     LoginInputSerializer,
     RefreshTokenInputSerializer,
     RegisterInputSerializer,
     RegisterOutputSerializer,
     TokenPairOutputSerializer,
 )
+from common.serializers import ErrorSerializer
 
 
 class _PublicAuthApi(APIView):

@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from .models import User
+from django.http import HttpRequest
+from rest_framework.request import Request
+
+from accounts.models import User
+
+
+def request_user(request: HttpRequest | Request) -> User:
+    """The authenticated account behind `request` (views that require a login only)."""
+    user = request.user
+    if not isinstance(user, User):
+        raise TypeError("request_user() called on an anonymous request")
+    return user
 
 
 def user_get_by_email(*, email: str) -> User | None:

@@ -29,10 +29,3 @@ class TokenPairOutputSerializer(serializers.Serializer):
 
 class RefreshTokenInputSerializer(serializers.Serializer):
     refresh_token = serializers.CharField()
-
-
-class ErrorSerializer(serializers.Serializer):
-    """The body of every API error."""
-
-    erro = serializers.CharField()
-    detalhes = serializers.JSONField(required=False)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from typing import Any
 
 from django.contrib.auth import authenticate
 from django.contrib.auth.models import Group
@@ -105,9 +106,13 @@ def auth_refresh(*, refresh_token: str) -> TokenPair:
     """
     try:
         with transaction.atomic():
-            refresh = RefreshToken(refresh_token)  # checks signature, expiry and blacklist
-            user = User.objects.filter(pk=refresh.payload.get("user_id"), is_active=True).first()
-            _blacklisted, created = refresh.blacklist()
+            # Checks signature, expiry and blacklist (the stubs miss the str constructor).
+            refresh = RefreshToken(refresh_token)  # type: ignore[arg-type]
+            user_id: Any = refresh.payload.get("user_id")
+            user = User.objects.filter(pk=user_id, is_active=True).first()
+            # simplejwt returns get_or_create's (token, created); the stubs say a bare token.
+            created: bool
+            _blacklisted, created = refresh.blacklist()  # type: ignore[misc]
             if user is None or not created:
                 raise _invalid_token()
     except TokenError as exc:
@@ -119,7 +124,7 @@ def auth_refresh(*, refresh_token: str) -> TokenPair:
 def auth_logout(*, refresh_token: str) -> None:
     """Blacklist `refresh_token`, so neither it nor a rotation of it works again."""
     try:
-        RefreshToken(refresh_token).blacklist()
+        RefreshToken(refresh_token).blacklist()  # type: ignore[arg-type]
     except TokenError as exc:
         raise _invalid_token() from exc
 

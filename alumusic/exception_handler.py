@@ -16,13 +16,14 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
-from lib.errors import DomainError
+from common.serializers import RejectionSerializer
+from lib.errors import DomainError, ValidationFailed
 
 
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """Turn domain and DRF exceptions into `{"erro": "...", "detalhes": {...}}` responses."""
     if isinstance(exc, DomainError):
-        error = _error_response(exc.message, exc.details, exc.status_code)
+        error = _error_response(exc.message, _domain_details(exc), exc.status_code)
         if exc.status_code == status.HTTP_401_UNAUTHORIZED:
             error["WWW-Authenticate"] = 'Bearer realm="api"'
         return error
@@ -40,6 +41,13 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
         if header in response:
             error[header] = response[header]
     return error
+
+
+def _domain_details(exc: DomainError) -> Any:
+    if not isinstance(exc, ValidationFailed) or not exc.rejections:
+        return exc.details
+    rejected = RejectionSerializer(exc.rejections, many=True).data
+    return {**(exc.details or {}), "rejeitados": rejected}
 
 
 def _describe(exc: Exception) -> tuple[str, Any]:

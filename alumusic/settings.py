@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "import_export",
     "django_celery_beat",
+    "common",
     "accounts",
     "comments",
     "insights",

@@ -21,10 +21,10 @@ from pathlib import Path
 from threadpoolctl import threadpool_limits
 
 from benchmarks.report import Figure, print_figure
-from insights.classifiers.base import CommentInput
-from insights.classifiers.local import LocalBackend
-from insights.corpus import EVAL_PATH, load_jsonl, load_training_corpus
-from insights.training import DEFAULT_VARIANT, artifact_path, load_or_build
+from insights.classifiers.local.backend import LocalBackend
+from insights.classifiers.local.corpus import EVAL_PATH, load_jsonl, load_training_corpus
+from insights.classifiers.local.training import DEFAULT_VARIANT, artifact_path, load_or_build
+from insights.domain import CommentInput
 
 ROOT = Path(__file__).resolve().parent.parent
 BATCH = 500  # the pipeline's CLASSIFY_BATCH_SIZE for the local backend
@@ -35,7 +35,7 @@ MODELS = (("fast", 0.5, 10_000, 20_000), ("use", 2.0, 1_500, 3_000))
 # unpickling the artifact, loading any encoder weights and the first prediction.
 _LOAD_SCRIPT = """
 import sys, time
-from insights.training import load_model
+from insights.classifiers.local.training import load_model
 started = time.process_time()
 load_model(sys.argv[1]).predict_proba(["primeira predição"])
 print(time.process_time() - started)

@@ -64,7 +64,7 @@ def run() -> list[Figure]:
 def _classify_with_workers(fake) -> float:
     """Store COMMENTS PENDENTE comments, enqueue them in batches, time until all are done."""
     from comments.models import Comment
-    from insights.services import classification_enqueue
+    from insights.pipeline.enqueue import classification_enqueue
     from tests.worker import purge_broker, start_worker
 
     _empty_tables()

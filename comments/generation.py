@@ -18,6 +18,7 @@ import numpy as np
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
+from common.db import is_postgres
 from lib.errors import ValidationFailed
 
 from .models import Category, Source, Status, Tag
@@ -168,7 +169,7 @@ def _tag_ids() -> dict[str, list[int]]:
 def comments_generate(*, count: int, weeks: int = 12, seed: int = 0) -> GenerationResult:
     """Insert `count` synthetic comments (and their tags) spread over the last `weeks` weeks,
     in one transaction, oldest first (time-ordered ids keep every index append-only)."""
-    if connection.vendor != "postgresql":
+    if not is_postgres():
         raise ValidationFailed(_("generate_comments precisa do PostgreSQL (usa COPY)."))
     if count < 1:
         raise ValidationFailed(_("Informe uma quantidade positiva de comentários."))

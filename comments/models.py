@@ -10,27 +10,9 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from comments.choices import Category, Source, Status
 
-class Status(models.TextChoices):
-    PENDING = "PENDENTE", _("Pendente")
-    PROCESSING = "PROCESSANDO", _("Processando")
-    DONE = "CONCLUIDO", _("Concluído")
-    FAILED = "FALHOU", _("Falhou")
-
-
-class Category(models.TextChoices):
-    PRAISE = "ELOGIO", _("Elogio")
-    CRITICISM = "CRÍTICA", _("Crítica")
-    SUGGESTION = "SUGESTÃO", _("Sugestão")
-    QUESTION = "DÚVIDA", _("Dúvida")
-    SPAM = "SPAM", _("Spam")
-
-
-class Source(models.TextChoices):
-    API = "api", _("API")
-    UPLOAD = "upload", _("Upload de arquivo")
-    IMPORT = "import", _("Importação (manage.py)")
-    ADMIN = "admin", _("Admin")
+__all__ = ["Category", "Comment", "CommentTag", "Source", "Status", "Tag", "TagOrigin"]
 
 
 class Comment(models.Model):
@@ -61,7 +43,9 @@ class Comment(models.Model):
     confidence = models.FloatField(_("confiança"), null=True, blank=True)
     # Probability gap between the two most likely labels; small gaps go to review.
     margin = models.FloatField(_("margem"), null=True, blank=True)
-    tags = models.ManyToManyField("Tag", through="CommentTag", related_name="comments", blank=True)
+    tags: models.ManyToManyField[Tag, CommentTag] = models.ManyToManyField(
+        "Tag", through="CommentTag", related_name="comments", blank=True
+    )
 
     claimed_at = models.DateTimeField(_("em processamento desde"), null=True, blank=True)
     classified_at = models.DateTimeField(_("classificado em"), null=True, blank=True)

@@ -12,8 +12,9 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from rest_framework import serializers
 
-from .models import Category, Comment, Status
-from .services import IngestResult, rejected_as_wire
+from comments.models import Category, Comment, Status
+from comments.services import IngestResult
+from common.serializers import RejectionSerializer
 
 
 class CommentInputSerializer(serializers.Serializer):
@@ -23,18 +24,11 @@ class CommentInputSerializer(serializers.Serializer):
     texto = serializers.CharField(help_text=_("O comentário, até INGEST_MAX_TEXT_LENGTH."))
 
 
-class RejectedItemSerializer(serializers.Serializer):
-    indice = serializers.IntegerField(
-        help_text=_("Posição do item na lista (em arquivos CSV/XLSX, o número da linha).")
-    )
-    erro = serializers.CharField()
-
-
 class IngestResponseSerializer(serializers.Serializer):
     mensagem = serializers.CharField()
     ids_enfileirados = serializers.ListField(child=serializers.UUIDField())
     ja_conhecidos = serializers.ListField(child=serializers.UUIDField())
-    rejeitados = RejectedItemSerializer(many=True)
+    rejeitados = RejectionSerializer(many=True)
 
 
 def ingest_response_body(result: IngestResult) -> dict[str, Any]:
@@ -45,12 +39,13 @@ def ingest_response_body(result: IngestResult) -> dict[str, Any]:
         "%(count)d comentários recebidos e enfileirados.",
         count,
     ) % {"count": count}
-    return {
+    body = {
         "mensagem": message,
-        "ids_enfileirados": list(result.stored_ids),
-        "ja_conhecidos": list(result.already_known_ids),
-        "rejeitados": rejected_as_wire(result.rejected),
+        "ids_enfileirados": result.stored_ids,
+        "ja_conhecidos": result.already_known_ids,
+        "rejeitados": result.rejected,
     }
+    return IngestResponseSerializer(body).data
 
 
 class CommentTagSerializer(serializers.Serializer):

@@ -10,23 +10,21 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
-from itertools import islice
-from typing import IO, TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from lib.errors import LimitExceeded, ValidationFailed
-
-from .models import Comment, Status
-from .parsing import check_file_size, read_items
-from .signals import comments_ingested
+from comments.models import Comment, Status
+from comments.signals import comments_ingested
+from common.db import is_postgres
+from lib.errors import LimitExceeded, Rejection, ValidationFailed
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -39,7 +37,7 @@ _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 class IngestResult:
     stored_ids: tuple[str, ...]
     already_known_ids: tuple[str, ...]
-    rejected: tuple[tuple[int, str], ...]  # (index in the request, reason in pt-BR)
+    rejected: tuple[Rejection, ...]
 
 
 @dataclass(frozen=True)
@@ -73,7 +71,7 @@ def comments_ingest(
     if not candidates:
         raise ValidationFailed(
             _("Nenhum comentário válido na requisição."),
-            details={"rejeitados": rejected_as_wire(rejected)},
+            rejections=rejected,
         )
     with transaction.atomic():
         new_ids = _insert_new(candidates, source=source, submitted_by=submitted_by)
@@ -86,38 +84,16 @@ def comments_ingest(
     return IngestResult(tuple(stored), known, tuple(rejected))
 
 
-def comments_ingest_file(
-    *, file: IO[bytes], filename: str, size: int, source: str, submitted_by: User | None
-) -> IngestResult:
-    """Ingest an uploaded CSV/JSON/XLSX file as one request; rejections name file rows.
-
-    The whole file is read before anything is stored, so an unreadable file stores nothing.
-    """
-    check_file_size(size)
-    rows = list(islice(read_items(file, filename=filename), settings.INGEST_MAX_ITEMS + 1))
-    return comments_ingest(
-        items=[row.item for row in rows],
-        source=source,
-        submitted_by=submitted_by,
-        item_numbers=[row.number for row in rows],
-    )
-
-
-def rejected_as_wire(rejected: Iterable[tuple[int, str]]) -> list[dict[str, object]]:
-    """The API's shape of per-item rejections: `[{"indice": i, "erro": "..."}]`."""
-    return [{"indice": index, "erro": reason} for index, reason in rejected]
-
-
 def _validate(
     items: Sequence[Any], numbers: Sequence[int]
-) -> tuple[list[_Candidate], list[tuple[int, str]]]:
+) -> tuple[list[_Candidate], list[Rejection]]:
     candidates: list[_Candidate] = []
-    rejected: list[tuple[int, str]] = []
+    rejected: list[Rejection] = []
     max_length = settings.INGEST_MAX_TEXT_LENGTH
     for position, (index, item) in enumerate(zip(numbers, items, strict=True)):
         outcome = _validate_item(item, max_length)
         if isinstance(outcome, str):
-            rejected.append((index, outcome))
+            rejected.append(Rejection(index, outcome))
         else:
             candidates.append(_Candidate(index, position, *outcome))
     return candidates, rejected
@@ -184,7 +160,7 @@ def _insert_new(
 ) -> set[uuid.UUID]:
     """Insert the candidates whose id is new, chunk by chunk; return the ids inserted."""
     now = timezone.now()
-    insert = _insert_chunk_postgres if connection.vendor == "postgresql" else _insert_chunk_other
+    insert = _insert_chunk_postgres if is_postgres() else _insert_chunk_other
     size = settings.INGEST_INSERT_CHUNK
     inserted: set[uuid.UUID] = set()
     for start in range(0, len(candidates), size):
@@ -239,7 +215,7 @@ def _postgres_insert_statement() -> tuple[str, list[Any]]:
         if f.name not in {"id", "text"} and not f.has_db_default()
     ]
     qn = connection.ops.quote_name
-    columns = ", ".join(qn(f.column) for f in fields)
+    columns = ", ".join(qn(str(f.column)) for f in fields)
     expressions = ", ".join(
         "%s::timestamptz + (r.value->>2)::int * interval '1 microsecond'"
         if f.name == "received_at"

@@ -14,10 +14,10 @@ from django.utils.timezone import localtime
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from comments.admin import CuratorPermissionsMixin, LargeTablePaginator
-
-from .classifiers.base import CATEGORIES
-from .models import EvaluationRun, LLMCall
+from common.admin import CuratorPermissionsMixin
+from common.pagination import LargeTablePaginator
+from insights.domain import CATEGORIES
+from insights.models import EvaluationRun, LLMCall
 
 
 class ReadOnlyAdmin(CuratorPermissionsMixin, admin.ModelAdmin):
@@ -190,7 +190,7 @@ def _per_label_rows(metrics: Any) -> list[tuple[str, str, str, str, Any]]:
         if isinstance(values, dict) and "f1-score" in values:
             rows.append(
                 (
-                    _AVERAGE_NAMES.get(name, name),
+                    str(_AVERAGE_NAMES.get(name, name)),
                     f"{values.get('precision', 0):.3f}",
                     f"{values.get('recall', 0):.3f}",
                     f"{values['f1-score']:.3f}",

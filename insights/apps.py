@@ -1,3 +1,5 @@
+"""App config of `insights`: wires checks, signal receivers and tasks at start-up."""
+
 from django.apps import AppConfig
 
 
@@ -6,4 +8,6 @@ class InsightsConfig(AppConfig):
     verbose_name = "Insights (classificação)"
 
     def ready(self) -> None:
-        from . import checks, receivers  # noqa: F401  (registers checks, connects receivers)
+        # Checks and receivers register themselves; tasks are imported so that the pipeline can
+        # enqueue them by name in any process (web included), eager mode too.
+        from insights import checks, receivers, tasks  # noqa: F401

@@ -12,8 +12,8 @@ from typing import Any
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, register
 
-from .corpus import training_files
-from .prompts import prompt_load
+from insights.classifiers.gemini.prompts import prompt_load
+from insights.classifiers.local.corpus import training_files
 
 
 @register("insights")

@@ -15,7 +15,8 @@ from typing import Any
 
 from sklearn.metrics import classification_report, confusion_matrix, f1_score
 
-from .classifiers.base import (
+from insights.classifiers.local.corpus import CorpusItem
+from insights.domain import (
     CATEGORIES,
     BackendError,
     BatchResult,
@@ -24,9 +25,8 @@ from .classifiers.base import (
     ClassifierBackend,
     CommentInput,
 )
-from .corpus import CorpusItem
-from .models import EvaluationRun
-from .validation import Problem, validate_batch
+from insights.models import EvaluationRun
+from insights.pipeline.validation import Problem, validate_batch
 
 logger = logging.getLogger(__name__)
 

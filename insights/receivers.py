@@ -8,12 +8,11 @@ from typing import Any
 from django.dispatch import receiver
 
 from comments.signals import comments_ingested
-
-from . import services
+from insights.pipeline.enqueue import classification_enqueue
 
 logger = logging.getLogger(__name__)
 
 
 @receiver(comments_ingested, dispatch_uid="insights.enqueue_classification")
 def enqueue_classification(sender: Any, comment_ids: list[str], **kwargs: Any) -> None:
-    services.classification_enqueue(comment_ids=comment_ids)
+    classification_enqueue(comment_ids=comment_ids)

@@ -13,8 +13,7 @@ from django.db.models import Count, Min, QuerySet, Sum
 from django.utils import timezone
 
 from comments.models import Comment, Status
-
-from .models import LLMCall
+from insights.models import LLMCall
 
 logger = logging.getLogger(__name__)
 

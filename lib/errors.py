@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, NamedTuple
 
 
 class DomainError(Exception):
@@ -16,8 +17,23 @@ class DomainError(Exception):
         self.details = details
 
 
+class Rejection(NamedTuple):
+    """One item refused by its index (list position or file row number) and why, in pt-BR."""
+
+    index: int  # type: ignore[assignment]  # the field shadows tuple.index, by design
+    reason: str
+
+
 class ValidationFailed(DomainError):
+    """Bad input; `rejections` names the refused items when the input is a list of them."""
+
     status_code = 400
+
+    def __init__(
+        self, message: str, *, details: Any = None, rejections: Sequence[Rejection] = ()
+    ) -> None:
+        super().__init__(message, details=details)
+        self.rejections = tuple(rejections)
 
 
 class NotFound(DomainError):

@@ -13,7 +13,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from comments.admin import CuratorPermissionsMixin
+from common.admin import CuratorPermissionsMixin
 
 from . import mail, summaries
 from .models import ReportSnapshot, SpikeAlert, Stakeholder, WeeklySummary

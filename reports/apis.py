@@ -17,7 +17,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import UserRateThrottle
 from rest_framework.views import APIView
 
-from accounts.serializers import ErrorSerializer
+from common.serializers import ErrorSerializer
 
 from . import questions, selectors, services
 from .rendering import report_json_latest

@@ -11,11 +11,11 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import connection
 from django.db.models import Count, Sum
 from django.db.models.functions import Coalesce
 
 from comments.models import Category, CommentTag, Status
+from common.db import is_postgres
 
 from .models import DailyRollup, DailyTagRollup
 from .rollup import NO_CONFIDENCE, canonical_tag_codes, local_today, tag_counts_recent
@@ -100,7 +100,7 @@ def _weekly_volume(today: date) -> dict[str, Any]:
 def _top_tags_since(since: datetime) -> list[dict[str, Any]]:
     codes = canonical_tag_codes()
     counts: dict[str, int] = defaultdict(int)
-    if connection.vendor == "postgresql":
+    if is_postgres():
         rows = [
             (tag_id, n) for _day, tag_id, _category, n in tag_counts_recent(since, by_day=False)
         ]

@@ -1,6 +1,6 @@
 """Gemini for the weekly summary and the questions: one request each, logged and rate-limited.
 
-Follows the classifier's pattern (insights/classifiers/gemini.py): a long-lived google-genai
+Follows the classifier's pattern (insights/classifiers/gemini/backend.py): a long-lived google-genai
 client, structured JSON output, temperature 0, the shared Redis rate limiter (the same quota as
 classification) and the LLM call log. The data (numbers, comments, the question) is one JSON
 part after a fixed instruction, never part of the prompt.
@@ -19,10 +19,10 @@ from django.conf import settings
 from google import genai
 from google.genai import types
 
-from insights.classifiers.base import BackendError
-from insights.classifiers.gemini import GeminiBackend
-from insights.classifiers.gemini_errors import backend_error_for
-from insights.llm_calls import TokenUsage, llm_call_record
+from insights.classifiers.gemini.backend import GeminiBackend
+from insights.classifiers.gemini.calls import TokenUsage, llm_call_record
+from insights.classifiers.gemini.errors import backend_error_for
+from insights.domain import BackendError
 from insights.models import CallOutcome
 
 from .prompts import prompt_text

@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from comments.parsing import read_items
+from comments.ingestion.readers import read_items
 
 ROOT = Path(__file__).resolve().parent.parent
-DEMO_FILE = ROOT / "comments" / "demo" / "comentarios_demo.csv"
+DEMO_FILE = ROOT / "insights" / "demo" / "comentarios_demo.csv"
 
 pytestmark = pytest.mark.e2e  # trains the local model from scratch: tens of seconds
 

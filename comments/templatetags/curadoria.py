@@ -56,6 +56,6 @@ def range_date_hierarchy(cl: Any) -> dict[str, Any]:
     original = cl.queryset
     cl.queryset = _RangeDates(original)
     try:
-        return date_hierarchy(cl)
+        return date_hierarchy(cl) or {}
     finally:
         cl.queryset = original

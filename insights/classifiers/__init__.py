@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 
-from .base import ClassifierBackend
+from insights.domain import ClassifierBackend
 
 BACKEND_NAMES = ("local", "gemini")
 
@@ -13,11 +13,11 @@ def get_backend(name: str | None = None) -> ClassifierBackend:
     """The process-wide instance of backend `name` (default: settings.CLASSIFIER_BACKEND)."""
     name = name or settings.CLASSIFIER_BACKEND
     if name == "local":
-        from .local import LocalBackend
+        from insights.classifiers.local.backend import LocalBackend
 
         return LocalBackend.shared()
     if name == "gemini":
-        from .gemini import GeminiBackend
+        from insights.classifiers.gemini.backend import GeminiBackend
 
         return GeminiBackend.shared()
     raise ValueError(f"Unknown classifier backend {name!r}; expected one of {BACKEND_NAMES}.")

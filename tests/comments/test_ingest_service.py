@@ -118,7 +118,7 @@ def test_no_valid_item_raises_validation_failed_with_every_reason():
             items=[{"texto": ""}, {"texto": "a", "id": "x"}], source="api", submitted_by=None
         )
 
-    assert [r["indice"] for r in failure.value.details["rejeitados"]] == [0, 1]
+    assert [r.index for r in failure.value.rejections] == [0, 1]
 
 
 @pytest.mark.django_db

@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from comments import parsing
-from comments.parsing import ParsedRow, read_items
+from comments.ingestion import readers as parsing
+from comments.ingestion.readers import ParsedRow, read_items
 from lib.errors import ValidationFailed
 
 

@@ -11,11 +11,11 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from comments.models import Comment, Status
-from insights.classifiers.base import BackendError
+from insights.domain import BackendError
 from insights.models import CallOutcome, LLMCall
-from insights.services import classification_enqueue
+from insights.pipeline.enqueue import classification_enqueue
 from tests.factories import CommentFactory
-from tests.insights.conftest import answer_all
+from tests.insights.helpers import answer_all
 from tests.insights.test_pipeline_services import queued_classify_messages
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clean_broker")]

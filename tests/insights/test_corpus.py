@@ -7,8 +7,7 @@ from collections import Counter
 
 import pytest
 
-from insights.classifiers.base import CATEGORIES
-from insights.corpus import (
+from insights.classifiers.local.corpus import (
     EVAL_PATH,
     CorpusError,
     dedup_key,
@@ -17,6 +16,7 @@ from insights.corpus import (
     overlapping_texts,
     training_files,
 )
+from insights.domain import CATEGORIES
 from insights.taxonomy import taxonomy_codes
 
 MIN_TRAINING_PER_LABEL = 400

@@ -8,7 +8,7 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from insights.corpus import EVAL_PATH
+from insights.classifiers.local.corpus import EVAL_PATH
 from insights.evaluation import tag_scores
 from insights.models import EvaluationRun
 
@@ -116,7 +116,7 @@ def test_tag_scores_pool_micro_and_average_macro():
 def test_evaluate_runs_the_same_dataset_through_the_gemini_backend(
     settings, monkeypatch, small_dataset
 ):
-    from insights.classifiers.gemini import GeminiBackend
+    from insights.classifiers.gemini.backend import GeminiBackend
     from tests.fakes.gemini_server import FakeGemini
 
     with FakeGemini() as fake:
@@ -141,7 +141,7 @@ def test_evaluate_runs_the_same_dataset_through_the_gemini_backend(
 def test_evaluate_records_a_failed_gemini_call_as_failed_items_and_keeps_the_run(
     settings, monkeypatch, small_dataset
 ):
-    from insights.classifiers.gemini import GeminiBackend
+    from insights.classifiers.gemini.backend import GeminiBackend
     from tests.fakes.gemini_server import Behaviour, FakeGemini
 
     with FakeGemini() as fake:

@@ -10,11 +10,12 @@ from decimal import Decimal
 
 import pytest
 
-from insights.classifiers.base import CATEGORIES, BackendError, CommentInput
-from insights.classifiers.gemini import GeminiBackend
-from insights.llm_calls import TokenUsage, llm_call_cost
+from insights.classifiers.gemini.backend import GeminiBackend
+from insights.classifiers.gemini.calls import TokenUsage, llm_call_cost
+from insights.classifiers.gemini.ratelimit import LocalRateLimiter
+from insights.domain import CATEGORIES, BackendError, CommentInput
 from insights.models import CallOutcome, LLMCall
-from insights.ratelimit import LocalRateLimiter
+from insights.pipeline.validation import validate_batch
 from insights.taxonomy import TAXONOMY
 from tests.fakes.gemini_server import Behaviour, FakeGemini, honest_category
 
@@ -286,10 +287,11 @@ class TestPerCommentValidation:
         fake_gemini.script(Behaviour.bad_label(marker="ESTRANHO"))
         items = comments(10, marked={4: "um comentário ESTRANHO"})
 
-        result = backend.classify(items)
+        # The backend only parses; the pipeline's one validator refuses the label.
+        validated = validate_batch(items, backend.classify(items))
 
-        assert ids_of(result.classifications) == {i.id for i in items} - {items[4].id}
-        [failure] = result.failures
+        assert ids_of(validated.accepted) == {i.id for i in items} - {items[4].id}
+        [failure] = validated.problems
         assert failure.id == items[4].id
         assert failure.retryable
         assert "NEUTRO" in failure.reason
@@ -298,10 +300,10 @@ class TestPerCommentValidation:
         fake_gemini.script(Behaviour.bad_confidence(marker="ESTRANHO"))
         items = comments(4, marked={0: "ESTRANHO"})
 
-        result = backend.classify(items)
+        validated = validate_batch(items, backend.classify(items))
 
-        assert [f.id for f in result.failures] == [items[0].id]
-        assert len(result.classifications) == 3
+        assert [f.id for f in validated.problems] == [items[0].id]
+        assert len(validated.accepted) == 3
 
 
 @pytest.mark.django_db

@@ -8,9 +8,9 @@ import time
 import pytest
 
 from insights.classifiers import get_backend
-from insights.classifiers import local as local_module
-from insights.classifiers.base import CATEGORIES, CommentInput
-from insights.classifiers.local import LocalBackend
+from insights.classifiers.local import backend as local_module
+from insights.classifiers.local.backend import LocalBackend
+from insights.domain import CATEGORIES, CommentInput
 from insights.taxonomy import taxonomy_codes
 
 OBVIOUS = {

@@ -12,9 +12,10 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from comments.models import Comment, CommentTag, Status
-from insights import services, store
+from insights.pipeline import store
+from insights.pipeline.classify import comments_classify
 from tests.factories import CommentFactory
-from tests.insights.conftest import answer_all
+from tests.insights.helpers import answer_all
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("clean_broker")]
 
@@ -66,7 +67,7 @@ def test_concurrent_deliveries_of_the_same_ids_classify_each_comment_once(script
     @in_own_connection
     def deliver(chunk_ids):
         start.wait(10)
-        return services.comments_classify(comment_ids=chunk_ids)
+        return comments_classify(comment_ids=chunk_ids)
 
     # Four workers get overlapping batches: all ids, reversed, and two halves.
     deliveries = [ids, ids[::-1], ids[:120], ids[80:]]

@@ -12,14 +12,15 @@ from django.conf import settings
 from django.utils import timezone
 
 from comments.models import Comment, CommentTag, Status, Tag, TagOrigin
-from insights import services, store
-from insights.classifiers.base import (
+from insights.domain import (
     BackendError,
     BatchResult,
     ClassificationFailure,
 )
+from insights.pipeline import store
+from insights.pipeline.classify import comments_classify
 from tests.factories import CommentFactory, TagFactory
-from tests.insights.conftest import answer_all, classification
+from tests.insights.helpers import answer_all, classification
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clean_broker")]
 
@@ -45,7 +46,7 @@ def test_classify_stores_category_confidence_tags_and_marks_done(scripted_backen
     )
     comments = make_comments(3)
 
-    outcome = services.comments_classify(comment_ids=ids_of(comments))
+    outcome = comments_classify(comment_ids=ids_of(comments))
 
     assert outcome.classified == 3
     for comment in Comment.objects.all():
@@ -66,10 +67,10 @@ def test_classify_stores_category_confidence_tags_and_marks_done(scripted_backen
 
 def test_duplicate_delivery_classifies_each_comment_once(scripted_backend, make_comments):
     comments = make_comments(4)
-    services.comments_classify(comment_ids=ids_of(comments))
+    comments_classify(comment_ids=ids_of(comments))
     first = dict(Comment.objects.values_list("id", "classified_at"))
 
-    again = services.comments_classify(comment_ids=ids_of(comments))
+    again = comments_classify(comment_ids=ids_of(comments))
 
     assert again.claimed == 0
     assert len(scripted_backend.calls) == 1
@@ -81,7 +82,7 @@ def test_comments_no_longer_pending_are_not_claimed(scripted_backend, make_comme
     failed = make_comments(1, status=Status.FAILED)
     processing = make_comments(1, status=Status.PROCESSING, claimed_at=timezone.now())
 
-    outcome = services.comments_classify(comment_ids=ids_of(failed + processing))
+    outcome = comments_classify(comment_ids=ids_of(failed + processing))
 
     assert outcome.claimed == 0
     assert scripted_backend.calls == []
@@ -90,7 +91,7 @@ def test_comments_no_longer_pending_are_not_claimed(scripted_backend, make_comme
 def test_invalid_ids_in_the_request_are_ignored(scripted_backend, make_comments):
     comments = make_comments(1)
 
-    outcome = services.comments_classify(comment_ids=["não-é-uuid", *ids_of(comments)])
+    outcome = comments_classify(comment_ids=["não-é-uuid", *ids_of(comments)])
 
     assert outcome.requested == 1
     assert outcome.classified == 1
@@ -108,7 +109,7 @@ def test_answer_for_an_unknown_id_is_ignored_and_nothing_else_is_written(
 
     scripted_backend.script = script
 
-    outcome = services.comments_classify(comment_ids=ids_of(comments))
+    outcome = comments_classify(comment_ids=ids_of(comments))
 
     assert outcome.classified == 2
     stranger.refresh_from_db()
@@ -120,7 +121,7 @@ def test_missing_answer_puts_the_comment_back_for_a_retry(scripted_backend, make
     answered, skipped = make_comments(2)
     scripted_backend.script = lambda items: BatchResult([classification(str(answered.id))])
 
-    outcome = services.comments_classify(comment_ids=ids_of([answered, skipped]))
+    outcome = comments_classify(comment_ids=ids_of([answered, skipped]))
 
     assert (outcome.classified, outcome.retrying) == (1, 1)
     skipped.refresh_from_db()
@@ -149,7 +150,7 @@ def test_invalid_answer_is_never_stored_and_is_retried(
     [comment] = make_comments(1)
     scripted_backend.script = answer_all(category, confidence)
 
-    outcome = services.comments_classify(comment_ids=ids_of([comment]))
+    outcome = comments_classify(comment_ids=ids_of([comment]))
 
     assert outcome.retrying == 1
     comment.refresh_from_db()
@@ -162,7 +163,7 @@ def test_invalid_answer_on_the_last_attempt_fails_the_comment(scripted_backend, 
     [comment] = make_comments(1, attempts=settings.CLASSIFY_MAX_ATTEMPTS - 1)
     scripted_backend.script = answer_all("ELOGIO", 2.0)
 
-    outcome = services.comments_classify(comment_ids=ids_of([comment]))
+    outcome = comments_classify(comment_ids=ids_of([comment]))
 
     assert outcome.failed == 1
     comment.refresh_from_db()
@@ -179,7 +180,7 @@ def test_non_retryable_failure_fails_at_once_with_its_reason(scripted_backend, m
         failures=[ClassificationFailure(items[0].id, "Bloqueado por segurança", retryable=False)]
     )
 
-    services.comments_classify(comment_ids=ids_of([comment]))
+    comments_classify(comment_ids=ids_of([comment]))
 
     comment.refresh_from_db()
     assert (comment.status, comment.attempts) == (Status.FAILED, 1)
@@ -198,7 +199,7 @@ def test_retryable_backend_error_honours_the_server_retry_delay(
     scripted_backend.script = fail
     before = timezone.now()
 
-    outcome = services.comments_classify(comment_ids=ids_of(comments))
+    outcome = comments_classify(comment_ids=ids_of(comments))
 
     assert outcome.retrying == 3
     assert outcome.retry_in_seconds == 40
@@ -228,7 +229,7 @@ def test_server_retry_delay_after_partial_progress_is_honoured(
     scripted_backend.script = partial
     before = timezone.now()
 
-    outcome = services.comments_classify(comment_ids=ids_of(done + throttled))
+    outcome = comments_classify(comment_ids=ids_of(done + throttled))
 
     assert (outcome.classified, outcome.retrying, outcome.retry_in_seconds) == (1, 2, 40)
     for comment in Comment.objects.filter(id__in=[c.id for c in throttled]):
@@ -244,7 +245,7 @@ def test_non_retryable_backend_error_fails_the_whole_batch(scripted_backend, mak
 
     scripted_backend.script = fail
 
-    outcome = services.comments_classify(comment_ids=ids_of(comments))
+    outcome = comments_classify(comment_ids=ids_of(comments))
 
     assert outcome.failed == 2
     assert set(Comment.objects.values_list("status", flat=True)) == {Status.FAILED}
@@ -258,7 +259,7 @@ def test_a_crashing_backend_does_not_leave_comments_processing(scripted_backend,
 
     scripted_backend.script = crash
 
-    services.comments_classify(comment_ids=ids_of(comments))
+    comments_classify(comment_ids=ids_of(comments))
 
     assert set(Comment.objects.values_list("status", flat=True)) == {Status.PENDING}
 
@@ -267,7 +268,7 @@ def test_human_category_is_never_overwritten(scripted_backend, make_comments):
     [comment] = make_comments(1, category="SUGESTÃO", confidence=1.0, category_set_by_human=True)
     scripted_backend.script = answer_all("SPAM", 0.3)
 
-    services.comments_classify(comment_ids=ids_of([comment]))
+    comments_classify(comment_ids=ids_of([comment]))
 
     comment.refresh_from_db()
     assert comment.status == Status.DONE
@@ -281,7 +282,7 @@ def test_human_tags_are_never_overwritten(scripted_backend, make_comments):
     CommentTag.objects.create(comment=comment, tag=curated, explanation="curadoria")
     scripted_backend.script = answer_all(tags=[("bug_app", "app travou")])
 
-    services.comments_classify(comment_ids=ids_of([comment]))
+    comments_classify(comment_ids=ids_of([comment]))
 
     comment.refresh_from_db()
     assert comment.status == Status.DONE
@@ -300,7 +301,7 @@ def test_needs_review_when_confidence_is_low_or_labels_are_close(
     [comment] = make_comments(1)
     scripted_backend.script = answer_all("ELOGIO", confidence, margin=margin)
 
-    services.comments_classify(comment_ids=ids_of([comment]))
+    comments_classify(comment_ids=ids_of([comment]))
 
     comment.refresh_from_db()
     assert comment.needs_review is needs_review
@@ -319,7 +320,7 @@ def test_tags_follow_merges_and_unknown_codes_become_new_tags(scripted_backend, 
         ]
     )
 
-    services.comments_classify(comment_ids=ids_of([comment]))
+    comments_classify(comment_ids=ids_of([comment]))
 
     stored = dict(comment.comment_tags.values_list("tag__code", "explanation"))
     assert stored == {"qualidade_audio": "tem chiado", "remix_oficial": "pede um remix"}
@@ -346,13 +347,13 @@ def test_result_of_an_expired_claim_does_not_overwrite_the_newer_one(make_commen
 def test_portable_path_used_on_sqlite_gives_the_same_result(
     scripted_backend, make_comments, monkeypatch
 ):
-    monkeypatch.setattr(store, "_is_postgres", lambda: False)
+    monkeypatch.setattr(store, "is_postgres", lambda: False)
     human = make_comments(1, category="DÚVIDA", category_set_by_human=True)
     plain = make_comments(2)
     scripted_backend.script = answer_all("ELOGIO", 0.5, tags=[("artista", "cita a banda")])
 
-    outcome = services.comments_classify(comment_ids=ids_of(human + plain))
-    again = services.comments_classify(comment_ids=ids_of(human + plain))
+    outcome = comments_classify(comment_ids=ids_of(human + plain))
+    again = comments_classify(comment_ids=ids_of(human + plain))
 
     assert (outcome.classified, again.claimed) == (3, 0)
     rows = Comment.objects.values_list("category", "status", "needs_review", "attempts")

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from insights.classifiers.base import (
+from insights.domain import (
     BatchResult,
     ClassificationFailure,
     CommentInput,
     TagResult,
 )
-from insights.services import retry_delay
-from insights.validation import MAX_TAGS_PER_COMMENT, normalise_tag_code, validate_batch
-from tests.insights.conftest import classification
+from insights.pipeline.classify import retry_delay
+from insights.pipeline.validation import MAX_TAGS_PER_COMMENT, normalise_tag_code, validate_batch
+from tests.insights.helpers import classification
 
 ITEMS = [CommentInput("a", "ótima música"), CommentInput("b", "app trava")]
 

@@ -10,10 +10,11 @@ from collections.abc import Iterator
 import pytest
 
 from comments.models import Comment, Status
-from insights.classifiers.base import CommentInput
-from insights.classifiers.gemini import GeminiBackend
-from insights.ratelimit import LocalRateLimiter
-from insights.services import classification_enqueue
+from insights.classifiers.gemini.backend import GeminiBackend
+from insights.classifiers.gemini.ratelimit import LocalRateLimiter
+from insights.domain import CommentInput
+from insights.pipeline.enqueue import classification_enqueue
+from insights.pipeline.validation import validate_batch
 from tests.factories import CommentFactory
 from tests.fakes.gemini_server import Behaviour, FakeGemini, honest_category
 from tests.worker import start_worker, wait_for
@@ -55,10 +56,11 @@ class TestValidatorAgainstAnObedientModel:
     def test_a_label_ordered_from_outside_the_enum_is_rejected(self, backend):
         injected, plain = item(ORDER_OUTSIDE_ENUM), item("o show foi lindo")
 
-        result = backend.classify([injected, plain])
+        # The backend only parses; the pipeline's one validator refuses the label.
+        result = validate_batch([injected, plain], backend.classify([injected, plain]))
 
-        assert [c.id for c in result.classifications] == [plain.id]
-        [failure] = result.failures
+        assert [c.id for c in result.accepted] == [plain.id]
+        [failure] = result.problems
         assert failure.id == injected.id
         assert "URGENTE" in failure.reason
 

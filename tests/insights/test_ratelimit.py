@@ -11,8 +11,8 @@ import pytest
 import redis
 from django.conf import settings
 
-from insights.classifiers.base import BackendError
-from insights.ratelimit import LocalRateLimiter, RateLimiter, RedisRateLimiter
+from insights.classifiers.gemini.ratelimit import LocalRateLimiter, RateLimiter, RedisRateLimiter
+from insights.domain import BackendError
 from tests.rate_windows import most_in_any_window
 
 WINDOW = 1.0  # seconds; production uses 60, the algorithm does not care

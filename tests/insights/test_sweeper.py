@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from comments.models import Comment, Status
-from insights import services
+from insights.pipeline import enqueue, sweep
 from tests.factories import CommentFactory
 from tests.insights.test_pipeline_services import queued_classify_messages
 
@@ -35,7 +35,7 @@ def test_expired_claim_returns_to_pending_and_is_enqueued_again():
     crashed = CommentFactory(status=Status.PROCESSING, claimed_at=ago(minutes=11), attempts=1)
     working = CommentFactory(status=Status.PROCESSING, claimed_at=ago(minutes=2), attempts=1)
 
-    outcome = services.comments_sweep()
+    outcome = sweep.comments_sweep()
 
     assert (outcome.returned, outcome.failed) == (1, 0)
     crashed.refresh_from_db()
@@ -48,7 +48,7 @@ def test_expired_claim_returns_to_pending_and_is_enqueued_again():
 def test_claim_that_keeps_expiring_ends_failed_instead_of_looping():
     poison = CommentFactory(status=Status.PROCESSING, claimed_at=ago(minutes=11), attempts=3)
 
-    outcome = services.comments_sweep()
+    outcome = sweep.comments_sweep()
 
     assert (outcome.returned, outcome.failed) == (0, 1)
     poison.refresh_from_db()
@@ -65,7 +65,7 @@ def test_stale_pending_comments_are_reenqueued_in_batches_and_bumped():
     retry_due_later = CommentFactory(enqueued_at=timezone.now() + timedelta(minutes=2))
     done = CommentFactory(status=Status.DONE, category="ELOGIO", enqueued_at=ago(days=1))
 
-    outcome = services.comments_sweep()
+    outcome = sweep.comments_sweep()
 
     expected = {str(c.id) for c in [*stale, never]}
     assert outcome.reenqueued == 4
@@ -79,9 +79,9 @@ def test_stale_pending_comments_are_reenqueued_in_batches_and_bumped():
 
 def test_a_second_sweep_right_after_enqueues_nothing_more():
     CommentFactory.create_batch(3, enqueued_at=ago(minutes=5))
-    services.comments_sweep()
+    sweep.comments_sweep()
 
-    assert services.comments_sweep().reenqueued == 0
+    assert sweep.comments_sweep().reenqueued == 0
 
 
 def test_requeue_gives_failed_comments_a_fresh_start(django_capture_on_commit_callbacks):
@@ -89,7 +89,7 @@ def test_requeue_gives_failed_comments_a_fresh_start(django_capture_on_commit_ca
     done = CommentFactory(status=Status.DONE, category="SPAM", attempts=1)
 
     with django_capture_on_commit_callbacks(execute=True):
-        requeued = services.comments_requeue_failed(comment_ids=[str(failed.id), str(done.id)])
+        requeued = enqueue.comments_requeue_failed(comment_ids=[str(failed.id), str(done.id)])
 
     assert requeued == [str(failed.id)]
     failed.refresh_from_db()
@@ -102,14 +102,12 @@ def test_overdue_pending_comments_wait_while_the_queue_is_long_but_returned_clai
     settings,
 ):
     settings.CLASSIFY_BATCH_SIZE = 1
-    backlog = CommentFactory.create_batch(
-        services.SWEEP_BUSY_QUEUE_LENGTH, enqueued_at=timezone.now()
-    )
-    services.classification_enqueue(comment_ids=[str(c.id) for c in backlog])
+    backlog = CommentFactory.create_batch(sweep.SWEEP_BUSY_QUEUE_LENGTH, enqueued_at=timezone.now())
+    enqueue.classification_enqueue(comment_ids=[str(c.id) for c in backlog])
     overdue = CommentFactory(enqueued_at=ago(minutes=5))
     crashed = CommentFactory(status=Status.PROCESSING, claimed_at=ago(minutes=11), attempts=1)
 
-    outcome = services.comments_sweep()
+    outcome = sweep.comments_sweep()
 
     assert outcome.reenqueued == 1
     assert str(crashed.id) in queued_ids()

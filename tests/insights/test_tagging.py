@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from insights.tagging import MAX_TAGS, looks_meaningless, tag_comment, within_one_edit
+from insights.classifiers.local.tagger import (
+    MAX_TAGS,
+    looks_meaningless,
+    tag_comment,
+    within_one_edit,
+)
 from insights.taxonomy import taxonomy_codes
 
 

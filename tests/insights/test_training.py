@@ -7,10 +7,9 @@ import json
 import numpy as np
 import pytest
 
-from insights.classifiers.base import CATEGORIES, CommentInput
-from insights.classifiers.local import LocalBackend
-from insights.corpus import EVAL_PATH, load_jsonl, load_training_corpus
-from insights.training import (
+from insights.classifiers.local.backend import LocalBackend
+from insights.classifiers.local.corpus import EVAL_PATH, load_jsonl, load_training_corpus
+from insights.classifiers.local.training import (
     SPECS,
     artifact_path,
     load_model,
@@ -19,6 +18,7 @@ from insights.training import (
     save_model,
     train_model,
 )
+from insights.domain import CATEGORIES, CommentInput
 
 SMALL_PER_LABEL = 60
 

@@ -67,7 +67,7 @@ def make_classified(db) -> MakeComments:
 @pytest.fixture
 def gemini_reports(settings) -> Iterator[object]:
     """The reports' Gemini path pointed at the fake server (new clients built for it)."""
-    from insights.classifiers.gemini import GeminiBackend
+    from insights.classifiers.gemini.backend import GeminiBackend
     from reports.summary_llm import ReportLLM
     from tests.fakes.gemini_server import FakeGemini
 

@@ -12,7 +12,7 @@ from tqdm import tqdm
 
 from accounts.models import User
 from accounts.selectors import user_get_by_email
-from comments.imports import DEFAULT_CHUNK, ImportSummary, comments_import_file
+from comments.ingestion.files import DEFAULT_CHUNK, ImportSummary, comments_import_file
 from comments.models import Source
 from lib.errors import DomainError
 

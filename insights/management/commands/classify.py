@@ -5,6 +5,7 @@ from __future__ import annotations
 from argparse import ArgumentTypeError
 from collections import Counter
 from datetime import date, datetime, time
+from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -13,8 +14,10 @@ from django.utils.translation import gettext as _
 from tqdm import tqdm
 
 from comments.models import Status
-from insights import selectors, services
+from insights import selectors
 from insights.classifiers import BACKEND_NAMES
+from insights.pipeline.classify import comments_classify
+from insights.pipeline.enqueue import comments_enqueue_pending, comments_requeue_failed
 
 
 class Command(BaseCommand):
@@ -32,7 +35,7 @@ class Command(BaseCommand):
         parser.add_argument("--sync", action="store_true", help=_("Classificar neste processo"))
         parser.add_argument("--batch-size", type=int, default=settings.CLASSIFY_BATCH_SIZE)
 
-    def handle(self, *args: object, **options: object) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         if options["batch_size"] < 1:
             raise CommandError(_("--batch-size deve ser positivo."))
         since = options["since"]
@@ -60,12 +63,10 @@ class Command(BaseCommand):
         for ids in pages:
             if options["status"] == Status.FAILED:
                 enqueued += len(
-                    services.comments_requeue_failed(
-                        comment_ids=ids, backend_name=options["backend"]
-                    )
+                    comments_requeue_failed(comment_ids=ids, backend_name=options["backend"])
                 )
             else:
-                enqueued += services.comments_enqueue_pending(
+                enqueued += comments_enqueue_pending(
                     comment_ids=ids,
                     backend_name=options["backend"],
                     batch_size=options["batch_size"],
@@ -82,10 +83,8 @@ class Command(BaseCommand):
         with tqdm(total=total, unit=_("coment."), disable=None) as bar:
             for ids in pages:
                 if options["status"] == Status.FAILED:
-                    ids = services.comments_requeue_failed(comment_ids=ids, enqueue=False)
-                outcome = services.comments_classify(
-                    comment_ids=ids, backend_name=options["backend"]
-                )
+                    ids = comments_requeue_failed(comment_ids=ids, enqueue=False)
+                outcome = comments_classify(comment_ids=ids, backend_name=options["backend"])
                 totals.update(
                     classified=outcome.classified,
                     retrying=outcome.retrying,

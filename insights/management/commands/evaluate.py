@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from tqdm import tqdm
 
 from insights.classifiers import BACKEND_NAMES, get_backend
-from insights.corpus import EVAL_PATH, CorpusError, load_jsonl
+from insights.classifiers.local.corpus import EVAL_PATH, CorpusError, load_jsonl
 from insights.evaluation import LABELS, EvaluationResult, evaluate_backend, evaluation_run_create
 
 FAILURES_SHOWN = 20

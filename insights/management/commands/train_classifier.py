@@ -10,8 +10,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
-from insights.corpus import CorpusError, load_training_corpus, training_files
-from insights.training import (
+from insights.classifiers.local.corpus import CorpusError, load_training_corpus, training_files
+from insights.classifiers.local.training import (
     SPECS,
     artifact_path,
     cross_validated_macro_f1,

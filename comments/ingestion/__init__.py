@@ -1,0 +1,1 @@
+"""File ingestion: readers for CSV/JSON/XLSX and the whole-file import through `comments_ingest`."""

@@ -1,0 +1,1 @@
+"""Django-aware plumbing shared by the apps: paginators, admin mixins, parsers, error shapes."""

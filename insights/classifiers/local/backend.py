@@ -1,0 +1,102 @@
+"""The offline backend: a scikit-learn model trained on the project's corpus, plus the tagger.
+
+One instance per process and model variant (`LocalBackend.shared()`); the model artifact is
+loaded on first use, under a lock, and built from the corpus when missing or stale (see
+insights/training.py). Confidence is the calibrated probability of the chosen label.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import ClassVar
+
+import numpy as np
+from django.conf import settings
+
+from insights.classifiers.local.corpus import TRAIN_DIR
+from insights.classifiers.local.tagger import tag_comments
+from insights.classifiers.local.training import TrainedModel, load_or_build, resolve_variant
+from insights.domain import BatchResult, Classification, CommentInput
+
+logger = logging.getLogger(__name__)
+
+
+class LocalBackend:
+    """Classifies a batch in one model pass; never calls the network."""
+
+    name = "local"
+    _instances: ClassVar[dict[tuple[str, str], LocalBackend]] = {}
+    _instances_lock = threading.Lock()
+
+    def __init__(
+        self,
+        *,
+        variant: str | None = None,
+        model_dir: Path | None = None,
+        train_dir: Path = TRAIN_DIR,
+    ) -> None:
+        self.variant = resolve_variant(variant or settings.LOCAL_CLASSIFIER_MODEL)
+        self.model_dir = Path(model_dir or settings.MODEL_DIR)
+        self.train_dir = train_dir
+        self._model: TrainedModel | None = None
+        self._model_lock = threading.Lock()
+        self.load_seconds: float | None = None
+
+    @classmethod
+    def shared(cls) -> LocalBackend:
+        """The process-wide instance for the configured model variant and model directory."""
+        key = (resolve_variant(settings.LOCAL_CLASSIFIER_MODEL), str(settings.MODEL_DIR))
+        with cls._instances_lock:
+            if key not in cls._instances:
+                cls._instances[key] = cls(variant=key[0], model_dir=Path(key[1]))
+            return cls._instances[key]
+
+    @property
+    def model(self) -> TrainedModel:
+        """The trained model, loaded (or built) once, on first use."""
+        if self._model is None:
+            with self._model_lock:
+                if self._model is None:
+                    started = time.perf_counter()
+                    self._model = load_or_build(self.variant, self.model_dir, self.train_dir)
+                    self.load_seconds = time.perf_counter() - started
+                    logger.info(
+                        "Local model %s ready in %.2fs", self._model.version, self.load_seconds
+                    )
+        return self._model
+
+    def classify(self, items: Sequence[CommentInput]) -> BatchResult:
+        """One label, calibrated confidence, margin and tags for every item."""
+        if not items:
+            return BatchResult()
+        model = self.model
+        probabilities = model.predict_proba([item.text for item in items])
+        order = np.argsort(probabilities, axis=1)
+        rows = np.arange(len(items))
+        best, second = probabilities[rows, order[:, -1]], probabilities[rows, order[:, -2]]
+        categories = [model.labels[column] for column in order[:, -1]]
+        tags = tag_comments([item.text for item in items], categories)
+        return BatchResult(
+            classifications=[
+                Classification(
+                    id=item.id,
+                    category=categories[index],
+                    confidence=_probability(best[index]),
+                    margin=_probability(best[index] - second[index]),
+                    tags=tags[index],
+                    backend=self.name,
+                    model=model.model_name,
+                    prompt_version=model.version,
+                )
+                for index, item in enumerate(items)
+            ]
+        )
+
+
+def _probability(value: float) -> float:
+    """A plain float clipped to [0, 1] (floating-point sums may overshoot by an ulp)."""
+    return min(1.0, max(0.0, float(value)))

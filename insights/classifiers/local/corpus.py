@@ -1,0 +1,106 @@
+"""Load and validate the labelled pt-BR corpora (JSON Lines) that train and evaluate the model.
+
+Each line is `{"texto": ..., "categoria": one of CATEGORIES, "tags": [taxonomy codes]}`. The
+training files live in `insights/data/train/*.jsonl`; the evaluation set `insights/data/eval.jsonl`
+is kept apart and is never read by training.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from insights.domain import CATEGORIES
+from insights.taxonomy import taxonomy_codes
+from lib.text import collapse_spaces, fold_accents
+
+# The corpus lives beside the app, not the code: insights/data/.
+DATA_DIR = Path(__file__).resolve().parents[2] / "data"
+TRAIN_DIR = DATA_DIR / "train"
+EVAL_PATH = DATA_DIR / "eval.jsonl"
+MAX_TAGS = 3
+
+_NOT_WORD = re.compile(r"[^\w]+")
+
+
+class CorpusError(ValueError):
+    """A corpus line that cannot be used, with the file and line number in the message."""
+
+
+@dataclass(frozen=True)
+class CorpusItem:
+    """One labelled comment: its text, its category and the tags an annotator gave it."""
+
+    text: str
+    category: str
+    tags: tuple[str, ...] = ()
+
+
+def load_jsonl(path: Path) -> list[CorpusItem]:
+    """Every item of the JSON Lines file at `path`; raises CorpusError on the first bad line."""
+    items: list[CorpusItem] = []
+    with path.open(encoding="utf-8-sig") as lines:
+        for number, line in enumerate(lines, start=1):
+            if not line.strip():
+                continue
+            try:
+                items.append(_parse_line(line))
+            except (ValueError, TypeError) as error:
+                raise CorpusError(f"{path}:{number}: {error}") from error
+    return items
+
+
+def _parse_line(line: str) -> CorpusItem:
+    record = json.loads(line)
+    if not isinstance(record, dict):
+        raise CorpusError("expected a JSON object")
+    text, category, tags = record.get("texto"), record.get("categoria"), record.get("tags", [])
+    if not isinstance(text, str) or not text.strip():
+        raise CorpusError("'texto' must be a non-empty string")
+    if category not in CATEGORIES:
+        raise CorpusError(f"'categoria' {category!r} is not one of {CATEGORIES}")
+    if not isinstance(tags, list) or len(tags) > MAX_TAGS:
+        raise CorpusError(f"'tags' must be a list of at most {MAX_TAGS} codes")
+    unknown = set(tags) - taxonomy_codes()
+    if unknown:
+        raise CorpusError(f"unknown tag codes {sorted(unknown)}")
+    return CorpusItem(text=text, category=category, tags=tuple(dict.fromkeys(tags)))
+
+
+def training_files(train_dir: Path = TRAIN_DIR) -> list[Path]:
+    """The training files, in a stable order (training must not depend on directory order)."""
+    return sorted(train_dir.glob("*.jsonl"))
+
+
+def load_training_corpus(train_dir: Path = TRAIN_DIR) -> list[CorpusItem]:
+    """All training items from `train_dir`, file by file in name order."""
+    return [item for path in training_files(train_dir) for item in load_jsonl(path)]
+
+
+def corpus_digest(items: Iterable[CorpusItem]) -> str:
+    """A hash of the items' content and order: a new or edited line changes it."""
+    digest = hashlib.sha256()
+    for item in items:
+        digest.update(json.dumps([item.text, item.category, item.tags]).encode())
+        digest.update(b"\n")
+    return digest.hexdigest()
+
+
+def dedup_key(text: str) -> str:
+    """The text as folded words only: copies differing in case, accents or punctuation meet.
+
+    A text with no word at all ("?????", emoji) is kept as written, folded, so that different
+    symbol strings do not all collapse onto the empty key.
+    """
+    folded = fold_accents(text)
+    return collapse_spaces(_NOT_WORD.sub(" ", folded)) or collapse_spaces(folded)
+
+
+def overlapping_texts(items: Sequence[CorpusItem], others: Sequence[CorpusItem]) -> list[str]:
+    """The texts of `items` that also appear, after normalisation, in `others`."""
+    seen = {dedup_key(other.text) for other in others}
+    return [item.text for item in items if dedup_key(item.text) in seen]

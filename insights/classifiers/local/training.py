@@ -1,0 +1,252 @@
+"""Build, save and load the local classifier's model artifact (scikit-learn, joblib).
+
+Training is reproducible: fixed seeds, files read in name order, single-threaded solvers. The
+artifact records a version hashed from the corpus, the model's parameters and the library
+versions; an artifact whose version differs from what the current corpus would produce is
+rebuilt (see `load_or_build`), so editing the corpus never leaves a stale model in use.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import logging
+import os
+import tempfile
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import joblib
+import numpy as np
+import sklearn
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import f1_score
+from sklearn.model_selection import StratifiedKFold, cross_val_predict
+from sklearn.pipeline import FeatureUnion, Pipeline
+from sklearn.preprocessing import FunctionTransformer
+from threadpoolctl import threadpool_limits
+
+from insights.classifiers.local.corpus import (
+    TRAIN_DIR,
+    CorpusItem,
+    corpus_digest,
+    load_training_corpus,
+)
+from insights.classifiers.local.features import normalise_for_model
+from insights.classifiers.local.vectorizers import CachedCharTfidf, WordTfidf
+from insights.domain import CATEGORIES
+
+logger = logging.getLogger(__name__)
+
+SEED = 20240601
+CALIBRATION_FOLDS = 5
+# The code that shapes the model: a change to any of these files changes the artifact version.
+_MODEL_SOURCES = ("training.py", "features.py", "vectorizers.py", "embeddings.py")
+# Words, single punctuation marks ("?", "!") and each emoji are tokens.
+TOKEN_PATTERN = r"(?u)\w+|[^\w\s]"
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """The parameters of one model variant; all of them enter the artifact version."""
+
+    variant: str
+    model_name: str
+    word_ngrams: tuple[int, int] = (1, 2)
+    char_ngrams: tuple[int, int] = (2, 5)
+    char_min_df: int = 2
+    regularisation: float = 10.0
+    use_weight: float = 0.0  # > 0 adds USE sentence embeddings to the TF-IDF features
+
+
+SPECS: dict[str, ModelSpec] = {
+    "fast": ModelSpec(variant="fast", model_name="local-tfidf-lr"),
+    "use": ModelSpec(variant="use", model_name="local-use-tfidf-lr", use_weight=0.5),
+}
+# What LOCAL_CLASSIFIER_MODEL="default" means; see insights/data/MODEL.md for why.
+DEFAULT_VARIANT = "fast"
+
+
+@dataclass(frozen=True)
+class TrainedModel:
+    """A fitted pipeline (texts -> class probabilities) and what it was built from."""
+
+    spec: ModelSpec
+    version: str
+    pipeline: Pipeline
+    labels: tuple[str, ...]
+    trained_on: int
+    built_at: float = field(default_factory=time.time)
+
+    @property
+    def model_name(self) -> str:
+        return self.spec.model_name
+
+    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+        """Probabilities, one row per text, columns in the order of `labels`."""
+        return self.pipeline.predict_proba(list(texts))
+
+
+def resolve_variant(variant: str) -> str:
+    """'default' -> the default variant's name; raises ValueError on an unknown one."""
+    name = DEFAULT_VARIANT if variant == "default" else variant
+    if name not in SPECS:
+        raise ValueError(f"Unknown local model {variant!r}; expected default, {', '.join(SPECS)}.")
+    return name
+
+
+def model_version(spec: ModelSpec, items: Sequence[CorpusItem]) -> str:
+    """`<variant>-<hash>` of the parameters, corpus, model code and scikit-learn version."""
+    payload = json.dumps(
+        [asdict(spec), corpus_digest(items), _source_digest(), sklearn.__version__],
+        sort_keys=True,
+    )
+    return f"{spec.variant}-{hashlib.sha256(payload.encode()).hexdigest()[:12]}"
+
+
+@functools.cache
+def _source_digest() -> str:
+    here = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for name in _MODEL_SOURCES:
+        digest.update((here / name).read_bytes())
+    return digest.hexdigest()
+
+
+def build_pipeline(spec: ModelSpec, *, memoize_embeddings: bool = False) -> Pipeline:
+    """The untrained pipeline: features (TF-IDF words + chars, optional USE) -> calibrated LR."""
+    tfidf = [
+        ("words", _word_vectorizer(spec)),
+        ("chars", _char_vectorizer(spec)),
+    ]
+    features: list[tuple[str, object]] = [
+        ("tfidf", Pipeline([("normalise", _normaliser()), ("union", FeatureUnion(tfidf))]))
+    ]
+    if spec.use_weight > 0:
+        from insights.classifiers.local.embeddings import UseEmbedder
+
+        features.append(("use", UseEmbedder(weight=spec.use_weight, memoize=memoize_embeddings)))
+    classifier = CalibratedClassifierCV(
+        # newton-cg converges in a handful of steps on this problem (lbfgs needs ~50).
+        LogisticRegression(
+            C=spec.regularisation, solver="newton-cg", max_iter=500, random_state=SEED
+        ),
+        # Temperature scaling: one parameter fitted on out-of-fold logits. It keeps the
+        # arg-max (the label) and fixes LR's over/under-confidence on a small corpus.
+        method="temperature",
+        cv=StratifiedKFold(CALIBRATION_FOLDS, shuffle=True, random_state=SEED),
+        ensemble=False,
+    )
+    return Pipeline([("features", FeatureUnion(features)), ("classifier", classifier)])
+
+
+def _normaliser() -> FunctionTransformer:
+    return FunctionTransformer(_normalise_all)
+
+
+def _normalise_all(texts: Sequence[str]) -> list[str]:
+    return [normalise_for_model(text) for text in texts]
+
+
+def _word_vectorizer(spec: ModelSpec) -> WordTfidf:
+    return WordTfidf(token_pattern=TOKEN_PATTERN, bigrams=spec.word_ngrams == (1, 2))
+
+
+def _char_vectorizer(spec: ModelSpec) -> CachedCharTfidf:
+    return CachedCharTfidf(ngram_range=spec.char_ngrams, min_df=spec.char_min_df)
+
+
+def train_model(spec: ModelSpec, items: Sequence[CorpusItem]) -> TrainedModel:
+    """Fit `spec` on `items` (deterministic for the same items and parameters)."""
+    pipeline = build_pipeline(spec, memoize_embeddings=True)
+    # One BLAS thread: faster on small matrices (no oversubscription) and bit-for-bit repeatable.
+    with threadpool_limits(1):
+        pipeline.fit([item.text for item in items], [item.category for item in items])
+    _stop_memoizing(pipeline)
+    labels = tuple(str(label) for label in pipeline.classes_)
+    return TrainedModel(spec, model_version(spec, items), pipeline, labels, len(items))
+
+
+def _stop_memoizing(pipeline: Pipeline) -> None:
+    for name, transformer in pipeline.named_steps["features"].transformer_list:
+        if name == "use":
+            transformer.memoize = False
+
+
+def cross_validated_macro_f1(spec: ModelSpec, items: Sequence[CorpusItem], folds: int = 5) -> float:
+    """Macro-F1 of out-of-fold predictions on the training items (stratified, seeded)."""
+    with threadpool_limits(1):
+        predictions = cross_val_predict(
+            build_pipeline(spec, memoize_embeddings=True),
+            [item.text for item in items],
+            [item.category for item in items],
+            cv=StratifiedKFold(folds, shuffle=True, random_state=SEED),
+        )
+    truth = [item.category for item in items]
+    return float(f1_score(truth, predictions, labels=list(CATEGORIES), average="macro"))
+
+
+def artifact_path(variant: str, model_dir: Path) -> Path:
+    """Where the artifact of `variant` lives under `model_dir`."""
+    return Path(model_dir) / f"local-{resolve_variant(variant)}.joblib"
+
+
+def save_model(model: TrainedModel, path: Path) -> None:
+    """Write `model` to `path` atomically, so a concurrent reader never sees half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+    os.close(handle)
+    try:
+        joblib.dump(model, temporary)
+        os.replace(temporary, path)
+    finally:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+
+
+def load_model(path: Path) -> TrainedModel:
+    """The artifact at `path` (raises FileNotFoundError when absent)."""
+    model = joblib.load(path)
+    if not isinstance(model, TrainedModel):
+        raise TypeError(f"{path} does not hold a TrainedModel")
+    return model
+
+
+_BUILD_LOCK = threading.Lock()
+
+
+def load_or_build(variant: str, model_dir: Path, train_dir: Path = TRAIN_DIR) -> TrainedModel:
+    """The artifact of `variant`, rebuilt from the corpus when missing, unreadable or stale."""
+    spec = SPECS[resolve_variant(variant)]
+    path = artifact_path(variant, model_dir)
+    items = load_training_corpus(train_dir)
+    expected = model_version(spec, items) if items else None
+    with _BUILD_LOCK:
+        model = _load_if_current(path, expected)
+        if model is not None:
+            return model
+        if not items:
+            raise FileNotFoundError(f"No model at {path} and no training corpus in {train_dir}")
+        logger.info("Training local model %s on %d items into %s", expected, len(items), path)
+        model = train_model(spec, items)
+        save_model(model, path)
+        return model
+
+
+def _load_if_current(path: Path, expected: str | None) -> TrainedModel | None:
+    try:
+        model = load_model(path)
+    except FileNotFoundError:
+        return None
+    except Exception:  # a truncated or foreign file: rebuild rather than refuse to classify
+        logger.exception("Could not load model artifact %s; rebuilding it", path)
+        return None
+    if expected is not None and model.version != expected:
+        logger.warning("Model %s is stale (corpus wants %s); rebuilding", model.version, expected)
+        return None
+    return model

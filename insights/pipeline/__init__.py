@@ -1,0 +1,1 @@
+"""The classification pipeline by sub-domain: enqueue, classify, sweep, review rules, store."""

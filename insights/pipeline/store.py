@@ -1,0 +1,262 @@
+"""The pipeline's bulk SQL: claim comments, write results and tags, release or fail claims.
+
+Every write after the claim is conditional on the row still being `PROCESSANDO` with the
+claim's timestamp (the claim token), so a worker whose claim expired and was handed to another
+worker cannot overwrite the newer result. PostgreSQL gets single statements (`SKIP LOCKED`,
+`UPDATE … FROM (VALUES …)`); other databases (the SQLite demo) a portable ORM path.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db import connection, transaction
+from django.db.models import F, QuerySet
+
+from comments.models import Comment, CommentTag, Status, Tag, TagOrigin
+from common.db import is_postgres
+from insights.domain import Classification
+
+logger = logging.getLogger(__name__)
+
+WRITE_CHUNK = 1_000
+_MAX_MERGE_HOPS = 10
+_COMMENT = Comment._meta.db_table
+_COMMENT_TAG = CommentTag._meta.db_table
+
+
+@dataclass(frozen=True)
+class ClaimedComment:
+    id: str
+    text: str
+    attempts: int
+
+
+def as_uuids(ids: Iterable[object]) -> list[uuid.UUID]:
+    """Parse ids, dropping (and logging) anything that is not a UUID."""
+    parsed = []
+    for value in ids:
+        try:
+            parsed.append(value if isinstance(value, uuid.UUID) else uuid.UUID(str(value)))
+        except ValueError:
+            logger.warning("Ignored invalid comment id %r", value)
+    return parsed
+
+
+def claim(ids: Sequence[uuid.UUID], token: datetime) -> list[ClaimedComment]:
+    """Move the still-PENDENTE comments among `ids` to PROCESSANDO (attempts + 1); return them."""
+    if not ids:
+        return []
+    rows = _claim_postgres(ids, token) if is_postgres() else _claim_portable(ids, token)
+    return [ClaimedComment(str(pk), text, attempts) for pk, text, attempts in rows]
+
+
+def _claim_postgres(ids: Sequence[uuid.UUID], token: datetime) -> list[tuple]:
+    # Rows another worker holds are skipped, not waited for: that worker owns them.
+    sql = f"""
+        WITH claimable AS (
+            SELECT id FROM {_COMMENT}
+            WHERE id = ANY(%s) AND status = %s
+            ORDER BY id
+            FOR UPDATE SKIP LOCKED
+        )
+        UPDATE {_COMMENT} AS c
+        SET status = %s, claimed_at = %s, attempts = c.attempts + 1
+        FROM claimable WHERE c.id = claimable.id
+        RETURNING c.id, c.text, c.attempts
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [list(ids), Status.PENDING, Status.PROCESSING, token])
+        return cursor.fetchall()
+
+
+def _claim_portable(ids: Sequence[uuid.UUID], token: datetime) -> list[tuple]:
+    # One conditional UPDATE is atomic on any database; the token then finds our rows.
+    Comment.objects.filter(id__in=ids, status=Status.PENDING).update(
+        status=Status.PROCESSING, claimed_at=token, attempts=F("attempts") + 1
+    )
+    mine = Comment.objects.filter(id__in=ids, status=Status.PROCESSING, claimed_at=token)
+    return list(mine.values_list("id", "text", "attempts"))
+
+
+@dataclass(frozen=True)
+class ResultRow:
+    """A validated classification plus the review flag the pipeline computed for it."""
+
+    classification: Classification
+    needs_review: bool
+
+
+def write_results(rows: Sequence[ResultRow], token: datetime, now: datetime) -> list[str]:
+    """Store results and tags for rows still claimed by `token`; return the ids written."""
+    written: list[str] = []
+    with transaction.atomic():
+        for start in range(0, len(rows), WRITE_CHUNK):
+            chunk = rows[start : start + WRITE_CHUNK]
+            if is_postgres():
+                stored = _write_postgres(chunk, token, now)
+            else:
+                stored = _write_portable(chunk, token, now)
+            written += [pk for pk, _tags_human in stored]
+            by_id = {row.classification.id: row.classification for row in chunk}
+            _replace_tags([by_id[pk] for pk, tags_human in stored if not tags_human])
+    return written
+
+
+# A human-set category keeps its category, confidence, margin and review flag.
+_KEEP_IF_HUMAN = (
+    "CASE WHEN c.category_set_by_human AND c.category IS NOT NULL THEN c.{0} ELSE v.{0} END"
+)
+
+
+def _write_postgres(
+    chunk: Sequence[ResultRow], token: datetime, now: datetime
+) -> list[tuple[str, bool]]:
+    values_sql = ", ".join(
+        ["(%s::uuid, %s, %s::double precision, %s::double precision, %s, %s, %s, %s)"] * len(chunk)
+    )
+    params: list[object] = []
+    for row in chunk:
+        c = row.classification
+        params += [c.id, c.category, c.confidence, c.margin, row.needs_review]
+        params += [c.backend[:20], c.model[:100], c.prompt_version[:50]]
+    kept = {name: _KEEP_IF_HUMAN.format(name) for name in ("category", "confidence", "margin")}
+    sql = f"""
+        UPDATE {_COMMENT} AS c SET
+            category = {kept["category"]}, confidence = {kept["confidence"]},
+            margin = {kept["margin"]}, needs_review = {_KEEP_IF_HUMAN.format("needs_review")},
+            status = %s, classified_at = %s, claimed_at = NULL, last_error = '',
+            classifier_backend = v.backend, classifier_model = v.model,
+            prompt_version = v.prompt_version
+        FROM (VALUES {values_sql})
+            AS v(id, category, confidence, margin, needs_review, backend, model, prompt_version)
+        WHERE c.id = v.id AND c.status = %s AND c.claimed_at = %s
+        RETURNING c.id, c.tags_set_by_human
+    """
+    with connection.cursor() as cursor:
+        values: list[Any] = [Status.DONE, now, *params, Status.PROCESSING, token]
+        cursor.execute(sql, values)
+        return [(str(pk), tags_human) for pk, tags_human in cursor.fetchall()]
+
+
+def _write_portable(
+    chunk: Sequence[ResultRow], token: datetime, now: datetime
+) -> list[tuple[str, bool]]:
+    ids = as_uuids(row.classification.id for row in chunk)
+    current = {
+        str(pk): (human, tags_human)
+        for pk, human, tags_human in Comment.objects.filter(
+            id__in=ids, status=Status.PROCESSING, claimed_at=token
+        ).values_list("id", "category_set_by_human", "tags_set_by_human")
+    }
+    updates = []
+    for row in chunk:
+        c = row.classification
+        if c.id not in current:
+            continue
+        fields = {"status": Status.DONE, "classified_at": now, "claimed_at": None}
+        fields |= {"last_error": "", "classifier_backend": c.backend[:20]}
+        fields |= {"classifier_model": c.model[:100], "prompt_version": c.prompt_version[:50]}
+        if not current[c.id][0]:
+            fields |= {"category": c.category, "confidence": c.confidence, "margin": c.margin}
+            fields["needs_review"] = row.needs_review
+        Comment.objects.filter(id=c.id).update(**fields)
+        updates.append((c.id, current[c.id][1]))
+    return updates
+
+
+def _replace_tags(classifications: Sequence[Classification]) -> None:
+    """Swap the automatic tags of these comments for the new ones, mapped to canonical tags."""
+    if not classifications:
+        return
+    CommentTag.objects.filter(comment_id__in=as_uuids(c.id for c in classifications)).delete()
+    explanations = {t.code: t.explanation for c in classifications for t in c.tags}
+    tag_ids = canonical_tag_ids(explanations)
+    links: dict[tuple[str, int], CommentTag] = {}
+    for c in classifications:
+        for tag in c.tags:
+            key = (c.id, tag_ids[tag.code])
+            # Two codes merged into one canonical tag: the first explanation stands.
+            links.setdefault(
+                key, CommentTag(comment_id=c.id, tag_id=key[1], explanation=tag.explanation)
+            )
+    if is_postgres():
+        _insert_links_postgres(list(links.values()))
+    else:
+        CommentTag.objects.bulk_create(links.values(), batch_size=WRITE_CHUNK)
+
+
+def _insert_links_postgres(links: Sequence[CommentTag]) -> None:
+    # One INSERT from three arrays: no per-row placeholders or model instances to build.
+    sql = f"""
+        INSERT INTO {_COMMENT_TAG} (comment_id, tag_id, explanation)
+        SELECT * FROM unnest(%s::uuid[], %s::bigint[], %s::text[])
+    """
+    columns: list[list[Any]] = [
+        [link.comment_id for link in links],
+        [link.tag_id for link in links],
+    ]
+    columns.append([link.explanation for link in links])
+    with connection.cursor() as cursor:
+        cursor.execute(sql, columns)
+
+
+def canonical_tag_ids(explanations: dict[str, str]) -> dict[str, int]:
+    """Map each code to its canonical Tag id (following `merged_into`); create unknown codes."""
+    if not explanations:
+        return {}
+    found = dict(Tag.objects.filter(code__in=explanations).values_list("code", "id"))
+    missing = explanations.keys() - found.keys()
+    if missing:
+        new_tags = [_new_tag(code, explanations[code]) for code in sorted(missing)]
+        Tag.objects.bulk_create(new_tags, ignore_conflicts=True)  # a concurrent worker may win
+        found |= dict(Tag.objects.filter(code__in=missing).values_list("code", "id"))
+        logger.info("Created %d new tags suggested by the classifier", len(missing))
+    canonical = _follow_merges(set(found.values()))
+    return {code: canonical[tag_id] for code, tag_id in found.items()}
+
+
+def _new_tag(code: str, explanation: str) -> Tag:
+    return Tag(code=code, description=explanation[:255], origin=TagOrigin.LLM)
+
+
+def _follow_merges(tag_ids: set[int]) -> dict[int, int]:
+    """{tag id: id of the tag it ends up merged into (itself when not merged)}."""
+    merged_into: dict[int, int | None] = {}
+    frontier = set(tag_ids)
+    for _hop in range(_MAX_MERGE_HOPS):
+        rows = Tag.objects.filter(id__in=frontier).values_list("id", "merged_into_id")
+        merged_into |= dict(rows)
+        frontier = {t for t in merged_into.values() if t is not None} - merged_into.keys()
+        if not frontier:
+            break
+    return {tag_id: _final(tag_id, merged_into) for tag_id in tag_ids}
+
+
+def _final(tag_id: int, merged_into: dict[int, int | None]) -> int:
+    seen = {tag_id}
+    while (target := merged_into.get(tag_id)) is not None and target not in seen:
+        seen.add(target)
+        tag_id = target
+    return tag_id
+
+
+def release(ids: Sequence[str], token: datetime, *, reason: str, due_at: datetime) -> int:
+    """Put claimed comments back to PENDENTE for a retry due at `due_at`."""
+    return _claimed(ids, token).update(
+        status=Status.PENDING, claimed_at=None, enqueued_at=due_at, last_error=reason
+    )
+
+
+def fail(ids: Sequence[str], token: datetime, *, reason: str) -> int:
+    """Mark claimed comments FALHOU, keeping `reason` for the curators and operators."""
+    return _claimed(ids, token).update(status=Status.FAILED, claimed_at=None, last_error=reason)
+
+
+def _claimed(ids: Sequence[str], token: datetime) -> QuerySet[Comment]:
+    return Comment.objects.filter(id__in=as_uuids(ids), status=Status.PROCESSING, claimed_at=token)
