@@ -33,7 +33,7 @@ CATEGORY_WEIGHTS = {
 }
 STATUS_WEIGHTS = {Status.DONE: 0.96, Status.PENDING: 0.02, Status.PROCESSING: 0.005,
                   Status.FAILED: 0.015}  # fmt: skip
-PHRASES = {
+PHRASES: dict[str, tuple[tuple[str, ...], ...]] = {
     Category.PRAISE: (
         (
             "Que álbum incrível,",
@@ -126,7 +126,7 @@ PHRASES = {
         ("!!!", " 🔥🔥", "!", " agora."),
     ),
 }
-TAG_POOLS = {
+TAG_POOLS: dict[str, tuple[str, ...]] = {
     Category.PRAISE: ("album", "show", "producao_musical", "vocal", "letra", "playlist", "clipe"),
     Category.CRITICISM: ("bug_app", "qualidade_audio", "preco_assinatura", "show_estrutura",
                          "busca", "anuncios", "show_ingresso", "desempenho_app"),
@@ -175,7 +175,7 @@ def comments_generate(*, count: int, weeks: int = 12, seed: int = 0) -> Generati
         raise ValidationFailed(_("Informe uma quantidade positiva de comentários."))
     started = time.perf_counter()
     rng = np.random.default_rng(seed)
-    texts = {category: _texts(category) for category in CATEGORY_WEIGHTS}
+    texts = {str(category): _texts(category) for category in CATEGORY_WEIGHTS}
     tags = _tag_ids()
     links = 0
     with transaction.atomic(), connection.cursor() as cursor:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -151,7 +152,7 @@ def tag_counts_recent(since: datetime, *, by_day: bool) -> list[tuple]:
     sql = _RECENT_TAGS_SQL.format(
         day=day, comments=Comment._meta.db_table, links=CommentTag._meta.db_table
     )
-    params = [settings.TIME_ZONE, since] if by_day else [since]
+    params: list[Any] = [settings.TIME_ZONE, since] if by_day else [since]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()

@@ -145,7 +145,7 @@ def tag_windows(today: date, *, weeks: int, category: str | None = None) -> dict
 
 def rising_tags(today: date) -> list[dict[str, Any]]:
     """Tags whose last 7 days beat the mean of the four weeks before, with a minimum volume."""
-    rising = []
+    rising: list[dict[str, Any]] = []
     for code, windows in tag_windows(today, weeks=RISING_BASELINE_WEEKS).items():
         current, previous = windows[0], windows[1:]
         mean = sum(previous) / len(previous)
