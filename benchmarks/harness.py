@@ -308,7 +308,7 @@ def broker_purge() -> None:
 
 def sample_texts(count: int) -> list[str]:
     """`count` realistic comments: the evaluation set's texts, cycled and numbered."""
-    from tests.pipeline_helpers import sample_texts as texts
+    from tests.insights.helpers import sample_texts as texts
 
     return texts(count)
 

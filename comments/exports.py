@@ -27,7 +27,8 @@ def comments_json_attachment(comments: QuerySet[Any]) -> StreamingHttpResponse:
 
 
 def comments_json_envelope(comments: QuerySet[Any]) -> StreamingHttpResponse:
-    """`{"comentarios": [...]}` with every row of `comments`, streamed like the attachment."""
+    """`{"comentarios": [...]}` with every row in `comments`, streamed: what `GET
+    /api/comentarios` without `limit` answers, as the old system did (DESIGN §6)."""
     body = _json_array(comments, prefix='{"comentarios": ', suffix="}")
     return StreamingHttpResponse(body, content_type="application/json")
 

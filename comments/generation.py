@@ -18,6 +18,7 @@ import numpy as np
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
+from common.db import is_postgres
 from lib.errors import ValidationFailed
 
 from .models import Category, Source, Status, Tag
@@ -32,7 +33,7 @@ CATEGORY_WEIGHTS = {
 }
 STATUS_WEIGHTS = {Status.DONE: 0.96, Status.PENDING: 0.02, Status.PROCESSING: 0.005,
                   Status.FAILED: 0.015}  # fmt: skip
-PHRASES = {
+PHRASES: dict[str, tuple[tuple[str, ...], ...]] = {
     Category.PRAISE: (
         (
             "Que álbum incrível,",
@@ -125,7 +126,7 @@ PHRASES = {
         ("!!!", " 🔥🔥", "!", " agora."),
     ),
 }
-TAG_POOLS = {
+TAG_POOLS: dict[str, tuple[str, ...]] = {
     Category.PRAISE: ("album", "show", "producao_musical", "vocal", "letra", "playlist", "clipe"),
     Category.CRITICISM: ("bug_app", "qualidade_audio", "preco_assinatura", "show_estrutura",
                          "busca", "anuncios", "show_ingresso", "desempenho_app"),
@@ -153,7 +154,7 @@ class GenerationResult:
         return self.comments / self.seconds if self.seconds else 0.0
 
 
-def _texts(category: Category) -> list[str]:
+def _texts(category: str) -> list[str]:
     openings, middles, endings = PHRASES[category]
     return [f"{a} {b}{c}" for a, b, c in itertools.product(openings, middles, endings)]
 
@@ -168,13 +169,13 @@ def _tag_ids() -> dict[str, list[int]]:
 def comments_generate(*, count: int, weeks: int = 12, seed: int = 0) -> GenerationResult:
     """Insert `count` synthetic comments (and their tags) spread over the last `weeks` weeks,
     in one transaction, oldest first (time-ordered ids keep every index append-only)."""
-    if connection.vendor != "postgresql":
+    if not is_postgres():
         raise ValidationFailed(_("generate_comments precisa do PostgreSQL (usa COPY)."))
     if count < 1:
         raise ValidationFailed(_("Informe uma quantidade positiva de comentários."))
     started = time.perf_counter()
     rng = np.random.default_rng(seed)
-    texts = {category: _texts(category) for category in CATEGORY_WEIGHTS}
+    texts = {str(category): _texts(category) for category in CATEGORY_WEIGHTS}
     tags = _tag_ids()
     links = 0
     with transaction.atomic(), connection.cursor() as cursor:
@@ -200,7 +201,7 @@ NULL = "\\N"
 def _chunk(
     rng: np.random.Generator,
     received: np.ndarray,
-    texts: dict[Category, list[str]],
+    texts: dict[str, list[str]],
     tags: dict[str, list[int]],
 ) -> tuple[bytes, bytes, int]:
     """One COPY's worth of rows in COPY's text format, built column by column with numpy (a
@@ -247,7 +248,7 @@ def _chunk(
 
 
 def _texts_for(
-    rng: np.random.Generator, categories: np.ndarray, texts: dict[Category, list[str]]
+    rng: np.random.Generator, categories: np.ndarray, texts: dict[str, list[str]]
 ) -> np.ndarray:
     chosen = np.empty(len(categories), dtype=object)
     for category, pool in texts.items():

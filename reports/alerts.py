@@ -20,6 +20,8 @@ from .models import AlertKind, DailyRollup, SpikeAlert
 from .snapshot import tag_windows
 from .weeks import iso_week_label
 
+# (kind, subject, value, baseline, z-score, comments in the last 7 days)
+Spike = tuple[str, str, float, float, float, int]
 # A share's spread over a few calm weeks can be ~0; below this the z-score would explode.
 SHARE_STD_FLOOR = 0.02
 
@@ -54,9 +56,9 @@ def alerts_detect(*, today: date) -> list[SpikeAlert]:
     return alerts
 
 
-def _tag_spikes(today: date) -> list[tuple[str, str, float, float, float, int]]:
+def _tag_spikes(today: date) -> list[Spike]:
     weeks = settings.REPORT_SPIKE_BASELINE_WEEKS
-    spikes: list[tuple[str, str, float, float, float, int]] = []
+    spikes: list[Spike] = []
     for code, windows in tag_windows(today, weeks=weeks).items():
         current, baseline = windows[0], [float(n) for n in windows[1:]]
         if current < settings.REPORT_SPIKE_MIN_COUNT:
@@ -69,7 +71,7 @@ def _tag_spikes(today: date) -> list[tuple[str, str, float, float, float, int]]:
     return spikes
 
 
-def _criticism_spike(today: date) -> list[tuple[str, str, float, float, float, int]]:
+def _criticism_spike(today: date) -> list[Spike]:
     weeks = settings.REPORT_SPIKE_BASELINE_WEEKS
     first = today - timedelta(days=7 * (weeks + 1) - 1)
     totals: dict[int, int] = defaultdict(int)

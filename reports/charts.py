@@ -105,7 +105,7 @@ def _render(spec: ChartSpec) -> tuple[str, str]:
     return svg, base64.b64encode(png_buffer.getvalue()).decode("ascii")
 
 
-def _style(key: str) -> Any:  # matplotlib types rcParams as a Literal-keyed dict
+def _style(key: str) -> Any:  # matplotlib types rc keys as a Literal of every name
     return {
         "svg.fonttype": "none",  # text stays text: smaller, selectable, page fonts
         "svg.hashsalt": key,  # stable ids, different per chart

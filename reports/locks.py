@@ -11,6 +11,8 @@ import zlib
 
 from django.db import connection
 
+from common.db import is_postgres
+
 _LOCAL_LOCKS: dict[str, threading.Lock] = {}
 _LOCAL_GUARD = threading.Lock()
 
@@ -25,7 +27,7 @@ def transaction_lock_try(name: str) -> bool:
     Must be called inside `transaction.atomic()`; on SQLite the caller must release it with
     `local_lock_release` (there is no transaction-scoped lock to lean on).
     """
-    if connection.vendor == "postgresql":
+    if is_postgres():
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [lock_key(name)])
             return bool(cursor.fetchone()[0])
@@ -36,5 +38,5 @@ def transaction_lock_try(name: str) -> bool:
 
 def local_lock_release(name: str) -> None:
     """Release a process-local lock taken on a database without advisory locks."""
-    if connection.vendor != "postgresql":
+    if not is_postgres():
         _LOCAL_LOCKS[name].release()

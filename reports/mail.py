@@ -53,7 +53,11 @@ def _message(
     *, subject: str, template: str, context: dict, stakeholder: Stakeholder
 ) -> EmailMultiAlternatives:
     link = unsubscribe_url(stakeholder)
-    context = {**context, "unsubscribe_url": link, "report_url": settings.SITE_URL + "/relatorio/"}
+    context = {
+        **context,
+        "unsubscribe_url": link,
+        "report_url": settings.SITE_URL + reverse("report"),
+    }
     message = EmailMultiAlternatives(
         subject=subject,
         body=render_to_string(f"reports/email/{template}.txt", context),

@@ -98,10 +98,9 @@ def refusal() -> Answer:
 
 
 def _current_numbers() -> dict:
-    snapshot = selectors.report_latest()
-    if snapshot is None:
+    payload = selectors.report_latest_payload()
+    if payload is None:
         return {}
-    payload = snapshot.payload
     keys = ("total_comentarios", "por_categoria", "tags_7d", "tags_em_alta", "elogio_critica")
     return {key: payload.get(key) for key in keys}
 

@@ -19,6 +19,7 @@ from django.db.models.functions import Cast, Coalesce, Floor, Least, TruncDate
 from django.utils import timezone
 
 from comments.models import Comment, CommentTag, Tag
+from common.db import is_postgres
 
 from .models import DailyRollup, DailyTagRollup
 
@@ -120,7 +121,7 @@ def _tag_counts(
     links: QuerySet[CommentTag], since: date | None
 ) -> Iterable[tuple[date, int, str, int]]:
     """(day, tag id, category, comments) for the comments received since `since`."""
-    if since is not None and connection.vendor == "postgresql":
+    if since is not None and is_postgres():
         return tag_counts_recent(day_start(since), by_day=True)
     return (
         links.annotate(

@@ -26,6 +26,15 @@ def report_latest_version() -> tuple[int, str] | None:
     return (row[0], row[1]) if row else None
 
 
+def report_latest_payload() -> dict | None:
+    """The newest snapshot's numbers only (its charts weigh far more), or None."""
+    return (
+        ReportSnapshot.objects.order_by("-built_at", "-id")
+        .values_list("payload", flat=True)
+        .first()
+    )
+
+
 def report_get(snapshot_id: int) -> ReportSnapshot:
     return ReportSnapshot.objects.get(pk=snapshot_id)
 

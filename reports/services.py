@@ -8,6 +8,7 @@ import logging
 import time
 from datetime import datetime, timedelta
 
+from celery import current_app
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
@@ -95,13 +96,15 @@ def _prune_old_snapshots() -> None:
     ReportSnapshot.objects.exclude(id__in=list(keep)).delete()
 
 
+ALERTS_NOTIFY_TASK = "reports.tasks.alerts_notify"
+
+
 def _enqueue_alert_notifications() -> None:
     """E-mail new alerts from a task (the build must not wait on SMTP); a broker outage is
     logged only: the next build enqueues again, and unsent alerts stay unsent until then."""
-    from .tasks import alerts_notify
-
     try:
-        alerts_notify.delay()
+        # By name, like the classify pipeline: the task module imports services, never back.
+        current_app.signature(ALERTS_NOTIFY_TASK).delay()
     except Exception:  # kombu raises several types when Redis is unreachable
         logger.exception("Could not enqueue the spike alert notifications")
 

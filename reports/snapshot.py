@@ -11,11 +11,11 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import connection
 from django.db.models import Count, Sum
 from django.db.models.functions import Coalesce
 
 from comments.models import Category, CommentTag, Status
+from common.db import is_postgres
 
 from .models import DailyRollup, DailyTagRollup
 from .rollup import NO_CONFIDENCE, canonical_tag_codes, local_today, tag_counts_recent
@@ -100,7 +100,7 @@ def _weekly_volume(today: date) -> dict[str, Any]:
 def _top_tags_since(since: datetime) -> list[dict[str, Any]]:
     codes = canonical_tag_codes()
     counts: dict[str, int] = defaultdict(int)
-    if connection.vendor == "postgresql":
+    if is_postgres():
         rows = [
             (tag_id, n) for _day, tag_id, _category, n in tag_counts_recent(since, by_day=False)
         ]
@@ -145,7 +145,7 @@ def tag_windows(today: date, *, weeks: int, category: str | None = None) -> dict
 
 def rising_tags(today: date) -> list[dict[str, Any]]:
     """Tags whose last 7 days beat the mean of the four weeks before, with a minimum volume."""
-    rising = []
+    rising: list[dict[str, Any]] = []
     for code, windows in tag_windows(today, weeks=RISING_BASELINE_WEEKS).items():
         current, previous = windows[0], windows[1:]
         mean = sum(previous) / len(previous)
@@ -161,12 +161,10 @@ def rising_tags(today: date) -> list[dict[str, Any]]:
             }
         )
     # New tags (no baseline) first, then by growth, then by volume.
-    rising.sort(key=_rising_order)
+    rising.sort(
+        key=lambda t: (t["variacao"] is not None, -(t["variacao"] or 0), -t["ultimos_7_dias"])
+    )
     return rising[: settings.REPORT_TOP_TAGS]
-
-
-def _rising_order(tag: dict[str, Any]) -> tuple[bool, float, int]:
-    return (tag["variacao"] is not None, -(tag["variacao"] or 0), -tag["ultimos_7_dias"])
 
 
 def _praise_criticism(weekly: dict[str, Any]) -> dict[str, Any]:

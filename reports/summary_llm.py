@@ -1,6 +1,6 @@
 """Gemini for the weekly summary and the questions: one request each, logged and rate-limited.
 
-Follows the classifier's pattern (insights/classifiers/gemini.py): a long-lived google-genai
+Follows the classifier's pattern (insights/classifiers/gemini/backend.py): a long-lived google-genai
 client, structured JSON output, temperature 0, the shared Redis rate limiter (the same quota as
 classification) and the LLM call log. The data (numbers, comments, the question) is one JSON
 part after a fixed instruction, never part of the prompt.

@@ -1,4 +1,4 @@
-"""Fixtures for pipeline tests: a scripted backend for in-process service tests, comments."""
+"""Fixtures for pipeline tests (the helpers they use live in tests/insights/helpers.py)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from rest_framework.authtoken.models import Token
 from comments.models import Comment
 from insights.pipeline import classify as classify_module
 from tests.factories import ApiClientFactory, CommentFactory
-from tests.insights.scripted import ScriptedBackend
+from tests.insights.helpers import ScriptedBackend
 
 
 @pytest.fixture

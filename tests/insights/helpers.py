@@ -1,21 +1,79 @@
-"""Helpers for tests that run real workers: sample texts, posting over HTTP, waiting for CONCLUIDO.
-
-Plain functions (not fixtures), shared by the worker tests and the benchmarks.
-"""
+"""Helpers for pipeline tests: a scripted backend, HTTP posting, waiting for the workers."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import requests
 from django.db.models import Count
 
 from comments.models import Comment, Status
+from insights.domain import BatchResult, Classification, CommentInput, TagResult
 from tests.worker import wait_for
 
-EVAL_SET = Path(__file__).resolve().parent.parent / "insights" / "data" / "eval.jsonl"
+Script = Callable[[Sequence[CommentInput]], BatchResult]
+
+
+def answer_all(category: str = "ELOGIO", confidence: float = 0.9, **kwargs) -> Script:
+    """A script that answers every item with the same valid classification."""
+
+    def script(items: Sequence[CommentInput]) -> BatchResult:
+        return BatchResult(
+            classifications=[classification(i.id, category, confidence, **kwargs) for i in items]
+        )
+
+    return script
+
+
+def classification(
+    comment_id: str,
+    category: str = "ELOGIO",
+    confidence: float = 0.9,
+    *,
+    tags: Sequence[tuple[str, str]] = (("musica", "fala da música"),),
+    margin: float | None = 0.5,
+) -> Classification:
+    return Classification(
+        id=comment_id,
+        category=category,
+        confidence=confidence,
+        tags=tuple(TagResult(code, explanation) for code, explanation in tags),
+        backend="roteiro",
+        model="roteiro-1",
+        prompt_version="v-teste",
+        margin=margin,
+    )
+
+
+@dataclass
+class ScriptedBackend:
+    """Answers each call with `script(items)`; records the ids of every call (thread-safe).
+
+    Stands in for the model only in in-process service tests; worker tests use the real
+    local backend or the fake Gemini server.
+    """
+
+    script: Script = field(default_factory=answer_all)
+    name: str = "roteiro"
+    calls: list[list[str]] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def classify(self, items: Sequence[CommentInput]) -> BatchResult:
+        with self._lock:
+            self.calls.append([item.id for item in items])
+        return self.script(items)
+
+    @property
+    def classified_ids(self) -> list[str]:
+        return [pk for call in self.calls for pk in call]
+
+
+EVAL_SET = Path(__file__).resolve().parents[2] / "insights" / "data" / "eval.jsonl"
+
 
 # Small sweeper thresholds so recovery happens within a test's patience.
 FAST_SWEEPER_ENV = {
