@@ -22,8 +22,8 @@ from benchmarks.report import Figure, print_figure
 PER_REQUEST = 1_000
 # variant -> (comments per run, target with 1 worker, target with 2 workers or None: 1.8×)
 VARIANTS: dict[str, tuple[int, float, float | None]] = {
-    "fast": (int(os.environ.get("BENCH_PIPELINE_FAST", "20000")), 2_500, 4_500),
-    "use": (int(os.environ.get("BENCH_PIPELINE_USE", "4000")), 1_000, None),
+    "fast": (int(os.environ.get("BENCH_PIPELINE_FAST", "10000")), 2_500, 4_500),
+    "use": (int(os.environ.get("BENCH_PIPELINE_USE", "3000")), 1_000, None),
 }
 NEAR_LINEAR = 1.8
 BENCH_EMAIL = "bench-pipeline@alumusic.local"
