@@ -240,10 +240,23 @@ SWEEPER_PENDING_AFTER = timedelta(seconds=env.int("SWEEPER_PENDING_AFTER", defau
 SWEEPER_PROCESSING_AFTER = timedelta(seconds=env.int("SWEEPER_PROCESSING_AFTER", default=600))
 SWEEPER_INTERVAL_SECONDS = env.int("SWEEPER_INTERVAL_SECONDS", default=60)
 
+# --- Curators' admin (issue 8) -----------------------------------------------------------------
+# Seconds between the dashboard's refreshes, and how long its figures stay cached.
+DASHBOARD_REFRESH_SECONDS = env.int("DASHBOARD_REFRESH_SECONDS", default=30)
+DASHBOARD_CACHE_SECONDS = env.int("DASHBOARD_CACHE_SECONDS", default=30)
+# Exports with more rows than this run as a Celery job writing a file to EXPORT_DIR.
+EXPORT_ASYNC_THRESHOLD = env.int("EXPORT_ASYNC_THRESHOLD", default=10_000)
+EXPORT_DIR = Path(env.str("EXPORT_DIR", default=str(BASE_DIR / "var" / "exports")))
+EXPORT_FILE_TTL_HOURS = env.int("EXPORT_FILE_TTL_HOURS", default=24)
+
 CELERY_BEAT_SCHEDULE = {
     "sweep-stuck-comments": {
         "task": "insights.tasks.sweep_stuck_comments",
         "schedule": float(SWEEPER_INTERVAL_SECONDS),
+    },
+    "purge-expired-exports": {
+        "task": "comments.tasks.exports_purge_expired",
+        "schedule": 3600.0,
     },
 }
 

@@ -12,12 +12,11 @@ from typing import TYPE_CHECKING
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from comments.models import Category, Comment, CommentTag, Status, Tag
 from comments.signals import classification_requested
 from comments.tags import tag_canonical_ids
-from django.utils.translation import gettext as _
-
 from lib.errors import NotFound, ValidationFailed
 
 if TYPE_CHECKING:

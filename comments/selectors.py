@@ -60,9 +60,7 @@ def comment_get_visible(*, user: User, comment_id: str) -> Comment:
 
 def comments_reviewed_gold() -> QuerySet[Comment]:
     """Comments whose category a curator set: the gold data for `evaluate --gold reviewed`."""
-    return Comment.objects.filter(category_set_by_human=True, category__isnull=False).order_by(
-        "id"
-    )
+    return Comment.objects.filter(category_set_by_human=True, category__isnull=False).order_by("id")
 
 
 def comments_review_queue() -> QuerySet[Comment]:

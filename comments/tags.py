@@ -82,7 +82,9 @@ def tag_merge(*, source_ids: Sequence[int], target_id: int) -> MergeResult:
     if target is None:
         raise NotFound(_("Tag de destino não encontrada."))
     if target.merged_into_id is not None:
-        raise ValidationFailed(_("A tag de destino já foi mesclada em outra; escolha uma canônica."))
+        raise ValidationFailed(
+            _("A tag de destino já foi mesclada em outra; escolha uma canônica.")
+        )
     sources = [pk for pk in dict.fromkeys(source_ids) if pk != target_id]
     if not sources:
         raise ValidationFailed(_("Escolha ao menos uma tag diferente da de destino."))
