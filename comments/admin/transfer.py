@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from import_export.formats.base_formats import JSON
-from import_export.forms import ExportForm
+from import_export.forms import SelectableFieldsExportForm
 
 from accounts.selectors import request_user
 from comments.exporting import export_job_create
@@ -51,11 +51,16 @@ EXPORT_COLUMNS = (
 )
 
 
-class CuratorExportForm(ExportForm):
+class CuratorExportForm(SelectableFieldsExportForm):
     """The library's export form without its English labels and its "---" first format."""
 
     def __init__(self, formats: Any, resources: Any, **kwargs: Any) -> None:
         super().__init__(formats, resources, **kwargs)
+        labels = dict(EXPORT_COLUMNS)
+        for key, field in self.fields.items():
+            name = key.removeprefix("commentresource_")
+            if getattr(field, "is_selectable_field", False) and name in labels:
+                field.label = f"{labels[name]} ({name})"
         field = self.fields["format"]
         field.label = gettext("Formato do arquivo")
         field.choices = [(value, title) for value, title in field.choices if value != ""]
