@@ -11,17 +11,9 @@ from django.utils.timezone import localtime
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from comments.formatting import percent
+from comments.formatting import CATEGORY_CLASSES, percent
 from comments.models import Comment
 
-# CSS class per wire label (static/admin_curadoria/curadoria.css colours them).
-CATEGORY_CLASSES = {
-    "ELOGIO": "praise",
-    "CRÍTICA": "criticism",
-    "SUGESTÃO": "suggestion",
-    "DÚVIDA": "question",
-    "SPAM": "spam",
-}
 STATUS_CLASSES = {
     "PENDENTE": "pending",
     "PROCESSANDO": "processing",

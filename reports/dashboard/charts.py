@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from django.utils.html import escape, format_html
+from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 WIDTH, HEIGHT, PAD = 220, 48, 3
@@ -37,13 +37,13 @@ def sparkline(values: Sequence[int], *, colour: str, label: str) -> SafeString:
         '<polygon points="{area}" fill="{c}" fill-opacity="0.12"></polygon>'
         '<polyline points="{line}" fill="none" stroke="{c}" stroke-width="2" '
         'stroke-linejoin="round" stroke-linecap="round"></polyline>'
-        '<circle cx="{x:.1f}" cy="{y:.1f}" r="2.5" fill="{c}"></circle></svg>',
+        '<circle cx="{x}" cy="{y}" r="2.5" fill="{c}"></circle></svg>',
         w=WIDTH,
         h=HEIGHT,
-        label=escape(label),
+        label=label,
         area=area,
         line=line,
         c=colour,
-        x=points[-1][0],
-        y=points[-1][1],
+        x=f"{points[-1][0]:.1f}",
+        y=f"{points[-1][1]:.1f}",
     )

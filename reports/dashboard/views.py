@@ -13,8 +13,7 @@ from django.utils.formats import date_format, number_format
 from django.utils.timesince import timesince
 from django.utils.translation import gettext
 
-from comments.admin.display import CATEGORY_CLASSES
-from comments.formatting import percent
+from comments.formatting import CATEGORY_CLASSES, percent
 from comments.models import Category, Status
 from reports.dashboard.charts import CATEGORY_COLOURS, sparkline
 from reports.dashboard.selectors import Dashboard, dashboard_get
