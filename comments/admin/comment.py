@@ -110,7 +110,6 @@ class CommentAdmin(
         "tag_list",
         "review_flag",
         "received_short",
-        "source",
         "submitter",
     )
     list_filter = (
