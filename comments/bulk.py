@@ -7,6 +7,7 @@ bounded chunks of ids or in one UPDATE, and returns how many comments changed.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import partial
 from typing import TYPE_CHECKING
 
 from django.db import transaction
@@ -54,11 +55,13 @@ def _requeue(queryset: QuerySet[Comment]) -> int:
                 enqueued_at=timezone.now(),
             )
             ids = [str(pk) for pk in changed]
-            transaction.on_commit(
-                lambda ids=ids: classification_requested.send(sender=Comment, comment_ids=ids)
-            )
+            transaction.on_commit(partial(_announce, ids))
         total += len(changed)
     return total
+
+
+def _announce(ids: list[str]) -> None:
+    classification_requested.send(sender=Comment, comment_ids=ids)
 
 
 def comments_reclassify(*, queryset: QuerySet[Comment]) -> int:

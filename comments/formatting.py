@@ -14,7 +14,7 @@ CATEGORY_CLASSES = {
 }
 
 
-def percent(value: float | None, decimals: int = 0) -> str:
+def percent(value: float | str | None, decimals: int = 0) -> str:
     """0.873 -> "87 %" (pt-BR: comma decimals, a space before the sign); None -> "—"."""
     if value is None or value == "":
         return "—"

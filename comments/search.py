@@ -36,7 +36,7 @@ class TextMatches(Func):
         super().__init__(F(column), **extra)
         self.query = Value(query)
 
-    def as_sql(self, compiler: Any, connection: Any, **extra_context: Any) -> Any:
+    def as_sql(self, compiler: Any, connection: Any, *args: Any, **extra_context: Any) -> Any:
         query_sql, query_params = compiler.compile(self.query)
         sql, params = super().as_sql(compiler, connection, query=query_sql, **extra_context)
         return sql, (*params, *query_params)

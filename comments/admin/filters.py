@@ -125,7 +125,7 @@ class ReceivedRangeFilter(admin.ListFilter):
     def has_output(self) -> bool:
         return True
 
-    def expected_parameters(self) -> list[str]:
+    def expected_parameters(self) -> list[str | None]:
         return list(self.parameters)
 
     def choices(self, changelist: Any) -> Any:

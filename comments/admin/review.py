@@ -39,7 +39,9 @@ class ReviewForm(forms.Form):
 
     def __init__(self, *args: Any, tag_codes: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["tags"].choices = [(code, code) for code in tag_codes]
+        tags = self.fields["tags"]
+        assert isinstance(tags, forms.MultipleChoiceField)
+        tags.choices = [(code, code) for code in tag_codes]
 
 
 @admin.register(ReviewQueueComment)

@@ -86,7 +86,7 @@ class CommentExportHooksMixin(_CommentAdminBase):
         # threshold a worker streams it to disk instead (comments.exporting).
         threshold = settings.EXPORT_ASYNC_THRESHOLD
         if queryset.order_by()[: threshold + 1].count() <= threshold:
-            return super()._do_file_export(file_format, request, queryset, **kwargs)  # type: ignore[misc]
+            return super()._do_file_export(file_format, request, queryset, **kwargs)
         job = export_job_create(
             queryset=queryset.order_by("-received_at", "-id"),
             file_format=file_format.get_extension(),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, JsonResponse
 from django.template.response import TemplateResponse
 from django.urls import path
 
@@ -17,7 +17,7 @@ class CuradoriaAdminSite(admin.AdminSite):
 
     index_template = "admin/dashboard.html"
 
-    def index(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
+    def index(self, request: HttpRequest, extra_context: Any = None) -> TemplateResponse:
         extra = {**dashboard_context(), "dashboard_json_url": "painel.json"}
         response = super().index(request, {**extra, **(extra_context or {})})
         assert isinstance(response, TemplateResponse)

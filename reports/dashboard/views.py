@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -50,7 +50,7 @@ def _list_url(**params: str) -> str:
 
 def _figures(data: Dashboard) -> list[dict[str, Any]]:
     today = timezone.localdate().isoformat()
-    week_start = (timezone.localdate() - timezone.timedelta(days=6)).isoformat()
+    week_start = (timezone.localdate() - timedelta(days=6)).isoformat()
     queue = data.queue_lengths.get("classify") if data.queue_lengths else None
     oldest = datetime.fromisoformat(data.oldest_pending_at) if data.oldest_pending_at else None
     return [
