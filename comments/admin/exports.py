@@ -30,6 +30,9 @@ class ExportJobAdmin(CuratorPermissionsMixin, admin.ModelAdmin):
     list_select_related = ("requested_by",)
     ordering = ("-created_at",)
 
+    class Media:
+        css = {"all": ("admin_curadoria/comments.css",)}
+
     def get_queryset(self, request: HttpRequest) -> QuerySet[ExportJob]:
         # The pickled query can be large; the list never needs it.
         return super().get_queryset(request).defer("query")

@@ -61,6 +61,9 @@ class TagAdmin(CuratorPermissionsMixin, admin.ModelAdmin):
     fields = ("code", "description", "origin", "merged_into", "created_at")
     actions = ("merge_action",)
 
+    class Media:
+        css = {"all": ("admin_curadoria/comments.css",)}
+
     def get_queryset(self, request: HttpRequest) -> QuerySet[Tag]:
         week = timezone.now() - timedelta(days=7)
         return super().get_queryset(request).annotate(usage_total=_usage(), usage_week=_usage(week))
