@@ -27,7 +27,7 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[:
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "reports.dashboard.apps.CuradoriaAdminConfig",  # django.contrib.admin with the dashboard
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -272,6 +272,15 @@ THROTTLE_QUESTIONS = env.str("THROTTLE_QUESTIONS", default="20/hour")  # per use
 # Absolute address used in e-mail links (unsubscribe, report).
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
+# --- Curators' admin (issue 8) -----------------------------------------------------------------
+# Seconds between the dashboard's refreshes, and how long its figures stay cached.
+DASHBOARD_REFRESH_SECONDS = env.int("DASHBOARD_REFRESH_SECONDS", default=30)
+DASHBOARD_CACHE_SECONDS = env.int("DASHBOARD_CACHE_SECONDS", default=30)
+# Exports with more rows than this run as a Celery job writing a file to EXPORT_DIR.
+EXPORT_ASYNC_THRESHOLD = env.int("EXPORT_ASYNC_THRESHOLD", default=10_000)
+EXPORT_DIR = Path(env.str("EXPORT_DIR", default=str(BASE_DIR / "var" / "exports")))
+EXPORT_FILE_TTL_HOURS = env.int("EXPORT_FILE_TTL_HOURS", default=24)
+
 CELERY_BEAT_SCHEDULE = {
     "sweep-stuck-comments": {
         "task": "insights.tasks.sweep_stuck_comments",
@@ -282,6 +291,10 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": float(REPORT_SNAPSHOT_INTERVAL_SECONDS),
         # A beat still queued when the next one fires is dropped: the next one builds anyway.
         "options": {"expires": float(REPORT_SNAPSHOT_INTERVAL_SECONDS)},
+    },
+    "purge-expired-exports": {
+        "task": "comments.tasks.exports_purge_expired",
+        "schedule": 3600.0,
     },
 }
 

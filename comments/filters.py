@@ -7,6 +7,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from .models import Category, Comment, Status
+from .search import comments_matching
 
 
 class CommentFilter(django_filters.FilterSet):
@@ -20,7 +21,7 @@ class CommentFilter(django_filters.FilterSet):
     search = django_filters.CharFilter(
         method="filter_search",
         max_length=200,
-        help_text=_("Trecho do texto (sem diferenciar maiúsculas)."),
+        help_text=_("Palavras do texto (sem diferenciar maiúsculas nem acentos)."),
     )
     received_after = django_filters.IsoDateTimeFilter(
         field_name="received_at",
@@ -40,6 +41,4 @@ class CommentFilter(django_filters.FilterSet):
     def filter_search(
         self, queryset: QuerySet[Comment], name: str, value: str
     ) -> QuerySet[Comment]:
-        # icontains compiles to UPPER(text) LIKE UPPER(%s), served by the trigram GIN index.
-        value = value.strip()
-        return queryset.filter(text__icontains=value) if value else queryset
+        return comments_matching(queryset, value)
