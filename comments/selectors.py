@@ -32,6 +32,13 @@ def comments_with_tags(queryset: QuerySet[Comment]) -> QuerySet[Comment]:
     return queryset.prefetch_related(Prefetch("comment_tags", queryset=tags))
 
 
+def comments_reviewed_gold() -> QuerySet[Comment]:
+    """Comments whose category a curator set: the gold data for evaluation and retraining."""
+    return comments_with_tags(
+        Comment.objects.filter(category_set_by_human=True, category__isnull=False)
+    ).order_by("reviewed_at", "id")
+
+
 def comments_filtered(*, user: User, filters: Mapping[str, Any]) -> QuerySet[Comment]:
     """The comments `user` may see that match `filters` (query parameters), newest first.
 
