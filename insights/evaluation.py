@@ -12,7 +12,7 @@ import logging
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -20,6 +20,7 @@ from sklearn.metrics import classification_report, confusion_matrix, f1_score
 
 from insights.classifiers.local.corpus import CorpusItem
 from insights.classifiers.local.selection import (
+    OutOfWriterPredictions,
     expected_calibration_error,
     leave_one_writer_out,
 )
@@ -240,6 +241,12 @@ def evaluate_out_of_writer(spec: ModelSpec, items: Sequence[CorpusItem]) -> Eval
     """
     started = time.perf_counter()
     held_out = leave_one_writer_out(spec, items)
+    result = score_out_of_writer(held_out, spec.model_name)
+    return replace(result, duration_seconds=time.perf_counter() - started)
+
+
+def score_out_of_writer(held_out: OutOfWriterPredictions, model_name: str) -> EvaluationResult:
+    """The metrics of held-out predictions (tags and review flags as the pipeline sets them)."""
     categories = held_out.predicted
     tags = tag_comments([item.text for item in held_out.items], categories)
     predictions = [
@@ -261,8 +268,7 @@ def evaluate_out_of_writer(spec: ModelSpec, items: Sequence[CorpusItem]) -> Eval
         **score(held_out.items, predictions),
         problems=[],
         item_count=len(held_out.items),
-        model=spec.model_name,
-        duration_seconds=time.perf_counter() - started,
+        model=model_name,
     )
 
 
