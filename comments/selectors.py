@@ -32,6 +32,13 @@ def comments_with_tags(queryset: QuerySet[Comment]) -> QuerySet[Comment]:
     return queryset.prefetch_related(Prefetch("comment_tags", queryset=tags))
 
 
+def comments_reviewed_gold() -> QuerySet[Comment]:
+    """Comments whose category a curator set: the gold data for evaluation and retraining."""
+    return comments_with_tags(
+        Comment.objects.filter(category_set_by_human=True, category__isnull=False)
+    ).order_by("reviewed_at", "id")
+
+
 def comments_filtered(*, user: User, filters: Mapping[str, Any]) -> QuerySet[Comment]:
     """The comments `user` may see that match `filters` (query parameters), newest first.
 
@@ -56,11 +63,6 @@ def comment_get_visible(*, user: User, comment_id: str) -> Comment:
     if comment is None:
         raise NotFound(_("Comentário não encontrado."))
     return comment
-
-
-def comments_reviewed_gold() -> QuerySet[Comment]:
-    """Comments whose category a curator set: the gold data for `evaluate --gold reviewed`."""
-    return Comment.objects.filter(category_set_by_human=True, category__isnull=False).order_by("id")
 
 
 def comments_review_queue() -> QuerySet[Comment]:
