@@ -158,6 +158,12 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # One bounded JSON parser for every route (size and depth), forms for the upload routes.
+    "DEFAULT_PARSER_CLASSES": [
+        "common.parsers.BoundedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "alumusic.exception_handler.api_exception_handler",
@@ -200,6 +206,16 @@ INGEST_MAX_FILE_BYTES = env.int("INGEST_MAX_FILE_BYTES", default=20 * 1024 * 102
 INGEST_INSERT_CHUNK = env.int("INGEST_INSERT_CHUNK", default=2_000)
 DATA_UPLOAD_MAX_MEMORY_SIZE = INGEST_MAX_BODY_BYTES
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Upload routes take one file; Django's own default (100) is still far more than that.
+DATA_UPLOAD_MAX_NUMBER_FILES = env.int("DATA_UPLOAD_MAX_NUMBER_FILES", default=10)
+# JSON bodies of routes that are not ingestion (login, register, questions…).
+API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=64 * 1024)
+# Ingestion needs 2 levels ([{"texto": …}]); deeper bodies are refused before any use.
+JSON_MAX_DEPTH = env.int("JSON_MAX_DEPTH", default=32)
+# What an .xlsx may decompress to (checked in the zip directory before parsing), and one
+# cell's length (Excel's own limit is 32,767 characters).
+XLSX_MAX_UNCOMPRESSED_BYTES = env.int("XLSX_MAX_UNCOMPRESSED_BYTES", default=100 * 1024 * 1024)
+XLSX_MAX_CELL_CHARS = env.int("XLSX_MAX_CELL_CHARS", default=32_767)
 
 # --- Classification (DESIGN §4) -----------------------------------------------------------------
 GOOGLE_API_KEY = env.str("GOOGLE_API_KEY", default="")

@@ -16,5 +16,7 @@ urlpatterns = [
 ]
 
 # Unknown paths and crashes outside DRF: JSON under /api/ and /auth/, pt-BR pages elsewhere.
+handler400 = "alumusic.exception_handler.bad_request"
+handler403 = "alumusic.exception_handler.permission_denied"
 handler404 = "alumusic.exception_handler.page_not_found"
 handler500 = "alumusic.exception_handler.server_error"

@@ -38,7 +38,7 @@ from comments.schema import (
 )
 from comments.serializers import CommentSerializer, ingest_response_body
 from common.pagination import NewestFirstCursorPagination
-from common.parsers import BoundedJSONParser, refuse_body_over
+from common.parsers import IngestJSONParser, refuse_body_over
 from common.serializers import ErrorSerializer
 from lib.errors import ValidationFailed
 
@@ -57,7 +57,7 @@ def _items_from_body(data: Any) -> list[Any]:
 
 
 class _IngestJsonMixin:
-    parser_classes: Sequence[type[BaseParser]] = (BoundedJSONParser,)
+    parser_classes: Sequence[type[BaseParser]] = (IngestJSONParser,)
 
     @extend_schema(
         tags=["comentarios"],
@@ -181,7 +181,7 @@ class CommentUploadApi(APIView):
         tags=["comentarios"],
         summary="Envia um arquivo (.csv, .json, .xlsx) ou um texto para classificação",
         description="Multipart com `file` (CSV com coluna `texto` e `id` opcional, em UTF-8 ou "
-        "Latin-1, separado por `;` ou `,`; JSON com uma lista de textos ou de objetos; XLSX "
+        "Windows-1252, separado por `;` ou `,`; JSON com uma lista de textos ou de objetos; XLSX "
         "com cabeçalho `texto` na primeira planilha) ou o campo `text`. Em CSV/XLSX, "
         "`rejeitados[].indice` é o número da linha no arquivo (o cabeçalho é a linha 1).",
         request={
@@ -198,6 +198,9 @@ class CommentUploadApi(APIView):
     def post(self, request: Request) -> Response:
         refuse_body_over(request, settings.INGEST_MAX_FILE_BYTES + _MULTIPART_OVERHEAD)
         upload = request.FILES.get("file")
+        if upload is not None and "text" in request.data:
+            # Silently dropping one of the two would store less than the client meant.
+            raise ValidationFailed(_("Envie um arquivo ('file') ou um texto ('text'), não ambos."))
         if upload is not None:
             result = comments_ingest_file(
                 file=upload.file,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 import django_filters
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
@@ -41,5 +43,6 @@ class CommentFilter(django_filters.FilterSet):
         self, queryset: QuerySet[Comment], name: str, value: str
     ) -> QuerySet[Comment]:
         # icontains compiles to UPPER(text) LIKE UPPER(%s), served by the trigram GIN index.
-        value = value.strip()
+        # Texts are stored in NFC, so the query is too: "música" typed as NFD still matches.
+        value = unicodedata.normalize("NFC", value.strip())
         return queryset.filter(text__icontains=value) if value else queryset
