@@ -152,7 +152,7 @@ def test_an_oversized_csv_cell_is_400_naming_its_own_row(auth_client, bad_row):
 
 def test_windows_1252_smart_quotes_and_dashes_are_read_as_such(auth_client):
     text = "“Ótimo” — ‘disco’… nota 10 €"
-    content = "texto\n".encode() + text.encode("cp1252") + b"\n"
+    content = b"texto\n" + text.encode("cp1252") + b"\n"
 
     response = upload(auth_client, "a.csv", content)
 
