@@ -11,6 +11,7 @@ from django.contrib.auth import authenticate
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import validate_password
+from django.contrib.auth.signals import user_logged_in
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
@@ -139,6 +140,9 @@ def auth_login(*, request: HttpRequest, email: str, password: str) -> TokenPair:
     user = authenticate(request, username=email.strip().lower(), password=password)
     if not isinstance(user, User):
         raise AuthenticationRefused(_("E-mail ou senha inválidos."))
+    # What django.contrib.auth.login() sends for a session: axes clears the account's failed
+    # attempts, and Django records last_login.
+    user_logged_in.send(sender=User, request=request, user=user)
     return _issue_pair(user)
 
 

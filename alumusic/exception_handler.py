@@ -18,7 +18,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
 from common.serializers import RejectionSerializer
-from lib.errors import DomainError, ValidationFailed
+from lib.errors import DomainError, TooManyRequests, ValidationFailed
 
 security_logger = logging.getLogger("django.security")
 
@@ -29,6 +29,8 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
         error = _error_response(exc.message, _domain_details(exc), exc.status_code)
         if exc.status_code == status.HTTP_401_UNAUTHORIZED:
             error["WWW-Authenticate"] = 'Bearer realm="api"'
+        if isinstance(exc, TooManyRequests):
+            error["Retry-After"] = str(exc.retry_after)
         return error
     if isinstance(exc, RequestDataTooBig):
         message = _("O corpo da requisição excede o tamanho máximo permitido.")

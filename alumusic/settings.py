@@ -172,9 +172,13 @@ AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=1
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = "common.net.client_ip"
+# The admin's form and the API both call authenticate(username=…), whatever USERNAME_FIELD is.
+AXES_USERNAME_FORM_FIELD = "username"
 AXES_USERNAME_CALLABLE = "accounts.lockout.login_username"
 AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
 AXES_VERBOSE = False
+# Failures are kept (AccessAttempt, shown in the admin); one row per successful login is not.
+AXES_DISABLE_ACCESS_LOG = True
 
 # --- REST API --------------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -238,6 +242,9 @@ INGEST_MAX_TEXT_LENGTH = env.int("INGEST_MAX_TEXT_LENGTH", default=5_000)
 INGEST_MAX_BODY_BYTES = env.int("INGEST_MAX_BODY_BYTES", default=20 * 1024 * 1024)
 INGEST_MAX_FILE_BYTES = env.int("INGEST_MAX_FILE_BYTES", default=20 * 1024 * 1024)
 INGEST_INSERT_CHUNK = env.int("INGEST_INSERT_CHUNK", default=2_000)
+# Per client (account), over the API and upload routes; 0 turns a quota off. 429 + Retry-After.
+INGEST_QUOTA_PER_MINUTE = env.int("INGEST_QUOTA_PER_MINUTE", default=20_000)
+INGEST_QUOTA_PER_DAY = env.int("INGEST_QUOTA_PER_DAY", default=1_000_000)
 DATA_UPLOAD_MAX_MEMORY_SIZE = INGEST_MAX_BODY_BYTES
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # Upload routes take one file; Django's own default (100) is still far more than that.

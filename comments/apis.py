@@ -71,6 +71,7 @@ class _IngestJsonMixin:
             items=_items_from_body(request.data),
             source=Source.API,
             submitted_by=request_user(request),
+            enforce_quota=True,
         )
         return Response(ingest_response_body(result), status=status.HTTP_202_ACCEPTED)
 
@@ -208,6 +209,7 @@ class CommentUploadApi(APIView):
                 size=upload.size or 0,
                 source=Source.UPLOAD,
                 submitted_by=request_user(request),
+                enforce_quota=True,
             )
         elif "text" in request.data:
             form: Any = request.data  # a QueryDict: this view parses forms only
@@ -215,6 +217,7 @@ class CommentUploadApi(APIView):
                 items=[{"texto": form["text"]}],
                 source=Source.UPLOAD,
                 submitted_by=request_user(request),
+                enforce_quota=True,
             )
         else:
             raise ValidationFailed(_("Envie um arquivo no campo 'file' ou um texto em 'text'."))

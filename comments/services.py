@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from comments.models import Comment, Status
+from comments.quota import ingest_quota_consume
 from comments.signals import comments_ingested
 from common.db import is_postgres
 from lib.errors import LimitExceeded, Rejection, ValidationFailed
@@ -57,13 +58,15 @@ def comments_ingest(
     source: str,
     submitted_by: User | None,
     item_numbers: Sequence[int] | None = None,
+    enforce_quota: bool = False,
 ) -> IngestResult:
     """Store every valid item as a new PENDENTE comment, once per id, in one transaction.
 
     Raises LimitExceeded (too many items) or ValidationFailed (no valid item) and then stores
     nothing. An id repeated in the request is stored once, its later items rejected by index.
     Classification is requested only after the commit. Rejections name an item by its index,
-    or by `item_numbers[index]` when given (a file's row numbers).
+    or by `item_numbers[index]` when given (a file's row numbers). With `enforce_quota`, the
+    valid items count against the submitter's quota (TooManyRequests, nothing stored).
     """
     if len(items) > settings.INGEST_MAX_ITEMS:
         raise LimitExceeded(
@@ -76,6 +79,8 @@ def comments_ingest(
             _("Nenhum comentário válido na requisição."),
             rejections=rejected,
         )
+    if enforce_quota and submitted_by is not None:
+        ingest_quota_consume(user=submitted_by, count=len(candidates))
     with transaction.atomic():
         new_ids = _insert_new(candidates, source=source, submitted_by=submitted_by)
         stored = [str(c.id) for c in candidates if c.id in new_ids]
