@@ -1,4 +1,4 @@
-"""The Content-Security-Policy breaks no page: Chromium logs no violation on the pages people use."""
+"""The Content-Security-Policy breaks no page: Chromium logs no violation where people go."""
 
 from __future__ import annotations
 
