@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext as _
 from rest_framework.request import Request
 from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.exceptions import AuthenticationFailed
@@ -30,7 +30,7 @@ class VersionedJWTAuthentication(JWTAuthentication):
             parts[0] = b"Bearer"
         return super().get_raw_token(b" ".join(parts))
 
-    def get_user(self, validated_token: Any) -> User:
+    def get_user(self, validated_token: Any) -> Any:
         user = super().get_user(validated_token)
         if not isinstance(user, User) or not token_version_current(user, validated_token):
             raise AuthenticationFailed(_("Token revogado."), code="token_revoked")

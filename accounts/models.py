@@ -58,7 +58,7 @@ class User(AbstractUser):
         `_password` is set by `set_password` and cleared by Django's silent hash upgrade at
         login, so only a real change bumps the version.
         """
-        if self.pk is not None and self._password is not None:
+        if self.pk is not None and getattr(self, "_password", None) is not None:
             self.token_version += 1
             if kwargs.get("update_fields") is not None:
                 kwargs["update_fields"] = {*kwargs["update_fields"], "token_version"}

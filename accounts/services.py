@@ -174,7 +174,8 @@ def auth_logout(*, refresh_token: str) -> None:
         refresh = RefreshToken(refresh_token)  # type: ignore[arg-type]
     except TokenError as exc:
         raise _invalid_token() from exc
-    user = User.objects.filter(pk=refresh.payload.get("user_id")).first()
+    user_id: Any = refresh.payload.get("user_id")
+    user = User.objects.filter(pk=user_id).first()
     if user is None or not token_version_current(user, refresh):
         raise _invalid_token()
     user_tokens_revoke(user=user)

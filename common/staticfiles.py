@@ -8,6 +8,7 @@ comments, which would otherwise fail on the maps it cannot find.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.contrib.staticfiles import finders
@@ -21,7 +22,7 @@ def _is_source_map(path: str) -> bool:
 
 
 class _NoSourceMaps:
-    def list(self, ignore_patterns: list[str] | None) -> Any:
+    def list(self, ignore_patterns: Iterable[str] | None) -> Iterable[Any]:
         return super().list([*(ignore_patterns or []), SOURCE_MAP_PATTERN])  # type: ignore[misc]
 
     def find(self, path: str, *args: Any, **kwargs: Any) -> Any:

@@ -344,3 +344,13 @@ def test_the_length_limit_counts_the_normalised_text(auth_client, settings):
 )
 def test_errors_under_the_api_prefixes_are_json(auth_client, method, path, status):
     assert_json_error(getattr(auth_client, method)(path), status)
+
+
+@pytest.mark.parametrize(
+    "instant",
+    ["0401-12-11T05:29:00+21:53", "2025-01-01T00:00:00-23:59", "0001-01-01T00:00:00+05:00"],
+)
+def test_a_filter_instant_with_an_offset_postgres_refuses_is_not_a_500(auth_client, instant):
+    response = auth_client.get("/api/v1/comentarios", {"received_before": instant})
+
+    assert response.status_code in {200, 400}  # found by schemathesis: was a DataError 500
