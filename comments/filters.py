@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import unicodedata
 from datetime import UTC, datetime
 from typing import Any
 
@@ -14,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django_filters.fields import IsoDateTimeField
 
 from .models import Category, Comment, Status
+from .search import comments_matching
 
 
 class UtcIsoDateTimeField(IsoDateTimeField):
@@ -49,7 +49,7 @@ class CommentFilter(django_filters.FilterSet):
     search = django_filters.CharFilter(
         method="filter_search",
         max_length=200,
-        help_text=_("Trecho do texto (sem diferenciar maiúsculas)."),
+        help_text=_("Palavras do texto (sem diferenciar maiúsculas nem acentos)."),
     )
     received_after = UtcIsoDateTimeFilter(
         field_name="received_at",
@@ -69,7 +69,4 @@ class CommentFilter(django_filters.FilterSet):
     def filter_search(
         self, queryset: QuerySet[Comment], name: str, value: str
     ) -> QuerySet[Comment]:
-        # icontains compiles to UPPER(text) LIKE UPPER(%s), served by the trigram GIN index.
-        # Texts are stored in NFC, so the query is too: "música" typed as NFD still matches.
-        value = unicodedata.normalize("NFC", value.strip())
-        return queryset.filter(text__icontains=value) if value else queryset
+        return comments_matching(queryset, value)
