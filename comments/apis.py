@@ -186,9 +186,9 @@ class CommentUploadApi(APIView):
         tags=["comentarios"],
         summary="Envia um arquivo (.csv, .json, .xlsx) ou um texto para classificação",
         description="Multipart com `file` (CSV com coluna `texto` e `id` opcional, ou de uma só "
-        "coluna sem cabeçalho, em UTF-8 ou Windows-1252, separado por `;` ou `,`; JSON com uma lista "
-        "de textos ou de objetos, ou um só objeto; XLSX com cabeçalho `texto` na primeira "
-        "planilha) ou o campo `text`. Em CSV/XLSX, "
+        "coluna sem cabeçalho, em UTF-8 ou Windows-1252, separado por `;` ou `,`; JSON com uma "
+        "lista de textos ou de objetos, ou um só objeto; XLSX com cabeçalho `texto` na primeira "
+        "planilha) ou o campo `text`, não os dois. Em CSV/XLSX, "
         "`rejeitados[].indice` é o número da linha no arquivo (o cabeçalho é a linha 1).",
         request={
             "multipart/form-data": inline_serializer(
