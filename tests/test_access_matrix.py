@@ -32,6 +32,11 @@ MATRIX = [
     ("post", "/api/v1/comentarios/upload", {"text": "oi"}, (401, 202, 202, 202, 202)),
     ("post", "/auth/logout", {"refresh_token": "x"}, (401, 401, 401, 401, 401)),
     ("post", "/auth/refresh", {"refresh_token": "x"}, (401, 401, 401, 401, 401)),
+    ("get", "/relatorio/", None, (200, 200, 200, 200, 200)),
+    ("get", "/api/relatorio/semana", None, (200, 200, 200, 200, 200)),
+    ("get", "/api/stakeholders", None, (401, 403, 200, 200, 200)),
+    ("post", "/api/stakeholders", {"email": "diretoria@exemplo.com"}, (401, 403, 201, 201, 201)),
+    ("post", "/api/insights/perguntar", {"pergunta": "O que mudou?"}, (401, 404, 404, 404, 404)),
     ("get", "/admin/", None, (302, 302, 200, 200, 200)),
     ("get", "/admin/comments/comment/", None, (302, 302, 200, 200, 200)),
     ("get", f"/admin/comments/comment/{OTHERS}/change/", None, (302, 302, 200, 200, 200)),
@@ -63,7 +68,7 @@ def test_route_answers_each_role_as_designed(client, role_index, method, path, b
     if user is not None:
         api.force_authenticate(user)
         client.force_login(user)
-    if path.startswith(("/api/comentarios", "/api/v1", "/api/llm", "/auth/")):
+    if path.startswith(("/api/comentarios", "/api/v1", "/api/llm", "/api/s", "/api/i", "/auth/")):
         form = "multipart" if path.endswith(("analyze", "upload")) else "json"
         response = getattr(api, method)(path, body, format=form) if body else api.get(path)
     else:

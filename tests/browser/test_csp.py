@@ -37,7 +37,7 @@ def _login(desktop) -> None:
     desktop.page.wait_for_load_state("networkidle")
 
 
-@pytest.mark.parametrize("path", ["/", "/admin/login/"])
+@pytest.mark.parametrize("path", ["/", "/relatorio/", "/admin/login/"])
 def test_public_pages_log_no_csp_violation(desktop, violations, path):
     desktop.open(path)
 
