@@ -8,7 +8,7 @@ from comments.bulk import comments_reclassify
 from comments.models import Category, Comment, CommentTag, Status
 from comments.review import comment_review
 from tests.factories import CommentFactory, TagFactory
-from tests.insights.conftest import wait_until_all_done
+from tests.insights.helpers import wait_until_all_done
 from tests.worker import running_worker
 
 pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("clean_broker", "local_model_ready")]
