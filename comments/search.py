@@ -9,6 +9,7 @@ with `fastupdate` batches its writes. SQLite (the demo) has no such index and us
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Any
 
 from django.db.models import BooleanField, F, Func, QuerySet, Value
@@ -56,7 +57,8 @@ def prefix_query(text: str) -> str:
 
 def comments_matching(queryset: QuerySet[Any], text: str) -> QuerySet[Any]:
     """The comments of `queryset` whose text has every word of `text` (or a word it begins)."""
-    text = text.strip()
+    # Texts are stored in NFC, so the query is too: "música" typed as NFD still matches.
+    text = unicodedata.normalize("NFC", text.strip())
     if not text:
         return queryset
     if not is_postgres(queryset.db):
