@@ -117,9 +117,19 @@ STORAGES = {
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
 REDIS_URL = env.str("REDIS_URL", default=CELERY_BROKER_URL)
 
+# Short socket timeouts: a dead Redis must cost a request milliseconds, not the OS default.
+REDIS_SOCKET_TIMEOUT_SECONDS = env.float("REDIS_SOCKET_TIMEOUT_SECONDS", default=1.0)
 if REDIS_URL:
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        "default": {
+            # Fails open (a miss, logged and counted) when Redis is unreachable: issue 11.
+            "BACKEND": "common.cache.FailOpenRedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {
+                "socket_connect_timeout": REDIS_SOCKET_TIMEOUT_SECONDS,
+                "socket_timeout": REDIS_SOCKET_TIMEOUT_SECONDS,
+            },
+        }
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -228,10 +238,27 @@ GEMINI_PRICES_PER_MILLION = {
     "gemini-2.5-flash": {"input": 0.30, "output": 2.50},
     "gemini-3-flash-preview": {"input": 0.50, "output": 3.00},
 }
+# Tokens (input + output + thinking) Gemini may use per day (São Paulo time); past it the local
+# model classifies until midnight and the dashboard shows an alert. 0 turns the budget off.
+# On the Gemini path the local model classifies each comment too; a disagreement sends it to
+# review (issue 11). Cheap (well over 1,000 comments/s); off only to measure Gemini alone.
+GEMINI_CROSS_CHECK = env.bool("GEMINI_CROSS_CHECK", default=True)
+GEMINI_DAILY_TOKEN_BUDGET = env.int("GEMINI_DAILY_TOKEN_BUDGET", default=50_000_000)
+LLM_BUDGET_WARNING_RATIO = env.float("LLM_BUDGET_WARNING_RATIO", default=0.8)
 CLASSIFY_BATCH_SIZE = env.int(
     "CLASSIFY_BATCH_SIZE", default=GEMINI_BATCH_SIZE if CLASSIFIER_BACKEND == "gemini" else 500
 )
+# Attempts a comment gets when the answer about it is unusable (bad label, missing id) or it
+# keeps killing its worker. Provider outages (429, 5xx, timeouts, broker loss) do not count:
+# they retry with capped backoff until CLASSIFY_RETRY_BUDGET has passed since the first one.
 CLASSIFY_MAX_ATTEMPTS = env.int("CLASSIFY_MAX_ATTEMPTS", default=5)
+CLASSIFY_RETRY_BUDGET = timedelta(
+    seconds=env.int("CLASSIFY_RETRY_BUDGET_SECONDS", default=6 * 3600)
+)
+# The beat job that gives FALHOU comments of a transient failure another try once the
+# provider answers again (insights.pipeline.recovery); how many per run.
+FAILED_RETRY_INTERVAL_SECONDS = env.int("FAILED_RETRY_INTERVAL_SECONDS", default=300)
+FAILED_RETRY_MAX_PER_RUN = env.int("FAILED_RETRY_MAX_PER_RUN", default=5_000)
 CLASSIFY_RETRY_BASE_SECONDS = env.float("CLASSIFY_RETRY_BASE_SECONDS", default=2.0)
 CLASSIFY_RETRY_MAX_SECONDS = env.float("CLASSIFY_RETRY_MAX_SECONDS", default=300.0)
 REVIEW_CONFIDENCE_BELOW = env.float("REVIEW_CONFIDENCE_BELOW", default=0.6)
@@ -240,10 +267,24 @@ SWEEPER_PENDING_AFTER = timedelta(seconds=env.int("SWEEPER_PENDING_AFTER", defau
 SWEEPER_PROCESSING_AFTER = timedelta(seconds=env.int("SWEEPER_PROCESSING_AFTER", default=600))
 SWEEPER_INTERVAL_SECONDS = env.int("SWEEPER_INTERVAL_SECONDS", default=60)
 
+# Readiness (/readyz) wants a heartbeat written by a worker within HEARTBEAT_MAX_AGE.
+HEARTBEAT_INTERVAL_SECONDS = env.int("HEARTBEAT_INTERVAL_SECONDS", default=30)
+HEARTBEAT_MAX_AGE_SECONDS = env.int("HEARTBEAT_MAX_AGE_SECONDS", default=120)
+
 CELERY_BEAT_SCHEDULE = {
     "sweep-stuck-comments": {
         "task": "insights.tasks.sweep_stuck_comments",
         "schedule": float(SWEEPER_INTERVAL_SECONDS),
+    },
+    "retry-transient-failures": {
+        "task": "insights.tasks.retry_transient_failures",
+        "schedule": float(FAILED_RETRY_INTERVAL_SECONDS),
+    },
+    "worker-heartbeat": {
+        "task": "common.tasks.heartbeat",
+        "schedule": float(HEARTBEAT_INTERVAL_SECONDS),
+        # A heartbeat older than the check's limit says nothing; never run a stale one.
+        "options": {"expires": float(HEARTBEAT_INTERVAL_SECONDS)},
     },
 }
 
@@ -268,6 +309,8 @@ DEMO_CURATOR_EMAIL = env.str("DEMO_CURATOR_EMAIL", default="curadoria@alumusic.l
 DEMO_CURATOR_PASSWORD = env.str("DEMO_CURATOR_PASSWORD", default="")
 
 # --- Security in production ----------------------------------------------------------------------
+# Health checks come over plain HTTP from inside the container or the host; never redirect them.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 if not DEBUG:
     SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=True)
     CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=True)

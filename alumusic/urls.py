@@ -5,8 +5,12 @@ from django.urls import include, path
 from django.views.generic import TemplateView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from common.views import healthz, readyz
+
 urlpatterns = [
     path("", TemplateView.as_view(template_name="landing.html"), name="landing"),
+    path("healthz", healthz, name="healthz"),
+    path("readyz", readyz, name="readyz"),
     path("admin/", admin.site.urls),
     path("auth/", include("accounts.urls")),
     path("api/", include("comments.urls")),
