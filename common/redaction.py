@@ -22,10 +22,13 @@ MASK = "[redigido]"
 _MIN_SECRET_LENGTH = 6
 _PATTERNS = (
     re.compile(r"AIza[0-9A-Za-z_\-]{30,}"),  # Google API keys
-    re.compile(r"(?i)(x-goog-api-key|api[_-]?key|authorization)(\"?\s*[:=]\s*\"?)[^\s\"',;&]+"),
+    re.compile(
+        r"(?i)(x-goog-api-key|api[_-]?key|authorization)(\"?\s*[:=]\s*\"?)"
+        r"(?:(?:bearer|token|basic)\s+)?[^\s\"',;&]+"
+    ),
     re.compile(r"(?i)\b(bearer|token)(\s+)[A-Za-z0-9_\-.=]{16,}"),
     re.compile(r"(?i)([?&](?:key|api_key|token|password)=)[^&\s\"']+"),
-    re.compile(r"(://[^/\s:@]+:)[^@\s/]+(@)"),  # scheme://user:password@host
+    re.compile(r"(://[^/\s:@]*:)[^@\s/]+(@)"),  # scheme://user:password@host
 )
 _SECRET_SETTINGS = ("GOOGLE_API_KEY", "SECRET_KEY", "EMAIL_HOST_PASSWORD")
 _URL_SETTINGS = ("CELERY_BROKER_URL", "REDIS_URL")
