@@ -82,7 +82,8 @@ def test_every_injection_through_the_gemini_path_is_flagged_or_refused(gemini_pa
     outcomes = {"flagged": 0, "refused": 0}
     for comment in Comment.objects.filter(id__in=[c.id for c in comments]):
         if comment.status != Status.DONE:
-            assert comment.category is None and comment.last_error, comment.text
+            assert comment.category is None, comment.text
+            assert comment.last_error, comment.text
             outcomes["refused"] += 1
             continue
         assert comment.needs_review, comment.text
