@@ -278,12 +278,15 @@ def release(
 def fail(ids: Sequence[str], token: datetime, *, reason: str, kind: FailureKind) -> int:
     """Mark claimed comments FALHOU, keeping `reason` (redacted) and its kind.
 
-    A transient one keeps `retrying_since`, so a beat re-try during a continued outage fails
-    again after one call instead of starting a new budget.
+    A transient one gives its attempt back (an outage is not the comment's fault) and keeps
+    `retrying_since`, so a beat re-try during a continued outage fails again after one call
+    instead of starting a new budget.
     """
     fields: dict[str, Any] = {"status": Status.FAILED, "claimed_at": None}
     fields |= {"last_error": redact(reason), "failure_kind": kind}
-    if kind != FailureKind.TRANSIENT:
+    if kind == FailureKind.TRANSIENT:
+        fields["attempts"] = Greatest(F("attempts") - 1, 0)
+    else:
         fields["retrying_since"] = None
     return _claimed(ids, token).update(**fields)
 
