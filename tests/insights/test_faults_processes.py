@@ -112,30 +112,29 @@ def test_gemini_down_past_the_retry_budget_recovers_every_comment_once(transacti
         "CLASSIFY_RETRY_BUDGET_SECONDS": "4", "FAILED_RETRY_INTERVAL_SECONDS": "2",
     }  # fmt: skip
     warm_up = Comment.objects.create(text="primeiro comentário, antes da queda")
-    with FakeGemini() as fake:
-        with running_worker(
-            tmp_path, env={**env, "GEMINI_BASE_URL": fake.url}, beat=True
-        ) as worker:
-            # The worker's first batch loads the SDK and the local model; the outage comes after.
-            classification_enqueue(comment_ids=[str(warm_up.id)])
-            wait_for(lambda: status_counts().get(Status.DONE) == 1, timeout=60)
-            fake.outage(GEMINI_OUTAGE_SECONDS)
-            comments = Comment.objects.bulk_create(
-                Comment(text=text, enqueued_at=timezone.now()) for text in sample_texts(100)
-            )
-            human = Comment.objects.create(
-                text="curadoria corrigiu", category="SUGESTÃO", category_set_by_human=True,
-                enqueued_at=timezone.now(),
-            )  # fmt: skip
-            classification_enqueue(comment_ids=[str(c.id) for c in [*comments, human]])
-            wait_for(
-                lambda: Comment.objects.filter(failure_kind=FailureKind.TRANSIENT,
-                                               status=Status.FAILED).exists(),
-                timeout=GEMINI_OUTAGE_SECONDS,
-                message=f"the budget never ran out: {status_counts()}\n{worker.log()[-3000:]}",
-            )  # fmt: skip
-            assert fake.in_outage, "the outage ended before the budget: lengthen it"
-            wait_until_all_done(102, timeout=GEMINI_OUTAGE_SECONDS + 60)
+    with FakeGemini() as fake, running_worker(
+        tmp_path, env={**env, "GEMINI_BASE_URL": fake.url}, beat=True
+    ) as worker:
+        # The worker's first batch loads the SDK and the local model; the outage comes after.
+        classification_enqueue(comment_ids=[str(warm_up.id)])
+        wait_for(lambda: status_counts().get(Status.DONE) == 1, timeout=60)
+        fake.outage(GEMINI_OUTAGE_SECONDS)
+        comments = Comment.objects.bulk_create(
+            Comment(text=text, enqueued_at=timezone.now()) for text in sample_texts(100)
+        )
+        human = Comment.objects.create(
+            text="curadoria corrigiu", category="SUGESTÃO", category_set_by_human=True,
+            enqueued_at=timezone.now(),
+        )  # fmt: skip
+        classification_enqueue(comment_ids=[str(c.id) for c in [*comments, human]])
+        wait_for(
+            lambda: Comment.objects.filter(failure_kind=FailureKind.TRANSIENT,
+                                           status=Status.FAILED).exists(),
+            timeout=GEMINI_OUTAGE_SECONDS,
+            message=f"the budget never ran out: {status_counts()}\n{worker.log()[-3000:]}",
+        )  # fmt: skip
+        assert fake.in_outage, "the outage ended before the budget: lengthen it"
+        wait_until_all_done(102, timeout=GEMINI_OUTAGE_SECONDS + 60)
 
     assert status_counts() == {Status.DONE: 102}
     assert set(Comment.objects.values_list("classifier_backend", flat=True)) == {"gemini"}
