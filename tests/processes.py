@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -73,10 +74,8 @@ class PrivatePostgres:
         self._ctl("restart", "-m", "immediate")
 
     def destroy(self) -> None:
-        try:
+        with contextlib.suppress(subprocess.CalledProcessError):  # never started, or stopped
             self._ctl("stop", "-m", "immediate")
-        except subprocess.CalledProcessError:
-            pass  # never started, or already stopped
         shutil.rmtree(self.root, ignore_errors=True)
 
     def query(self, sql: str) -> list[tuple]:
