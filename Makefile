@@ -23,6 +23,7 @@ setup: $(STAMP)
 demo: setup
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py setup_demo
+	$(BIN)/python manage.py refresh_report
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 
 ## browser-deps: Debian's Chromium for the screenshot tests (Playwright cannot download one here)

@@ -272,6 +272,38 @@ SWEEPER_INTERVAL_SECONDS = env.int("SWEEPER_INTERVAL_SECONDS", default=60)
 HEARTBEAT_INTERVAL_SECONDS = env.int("HEARTBEAT_INTERVAL_SECONDS", default=30)
 HEARTBEAT_MAX_AGE_SECONDS = env.int("HEARTBEAT_MAX_AGE_SECONDS", default=120)
 
+# --- Reports (DESIGN §5) --------------------------------------------------------------------
+# The snapshot beat task's interval; the weekly summary's schedule lives in django-celery-beat's
+# tables (a data migration creates it: Monday 08:00 America/Sao_Paulo; change it in the admin).
+REPORT_SNAPSHOT_INTERVAL_SECONDS = env.int("REPORT_SNAPSHOT_INTERVAL_SECONDS", default=60)
+# Days recomputed into the daily rollup by every build (today and the days before it), and how
+# often a build recomputes all days (reviews and reclassifications of older comments).
+REPORT_ROLLUP_RECENT_DAYS = env.int("REPORT_ROLLUP_RECENT_DAYS", default=2)
+REPORT_ROLLUP_FULL_EVERY_SECONDS = env.int("REPORT_ROLLUP_FULL_EVERY_SECONDS", default=3600)
+REPORT_SNAPSHOTS_KEPT = env.int("REPORT_SNAPSHOTS_KEPT", default=20)
+REPORT_CACHE_SECONDS = env.int("REPORT_CACHE_SECONDS", default=5)  # Cache-Control max-age
+# How often a web process looks for a newer snapshot (one indexed row).
+REPORT_VERSION_CHECK_SECONDS = env.float("REPORT_VERSION_CHECK_SECONDS", default=1.0)
+REPORT_TOP_TAGS = env.int("REPORT_TOP_TAGS", default=10)
+REPORT_RISING_MIN_COUNT = env.int("REPORT_RISING_MIN_COUNT", default=10)
+# Spike alerts: z-score of the last 7 days against the previous weeks, and minimum volumes.
+REPORT_SPIKE_ZSCORE = env.float("REPORT_SPIKE_ZSCORE", default=3.0)
+REPORT_SPIKE_MIN_COUNT = env.int("REPORT_SPIKE_MIN_COUNT", default=20)
+REPORT_SPIKE_BASELINE_WEEKS = env.int("REPORT_SPIKE_BASELINE_WEEKS", default=4)
+REPORT_ALERT_ACTIVE_DAYS = env.int("REPORT_ALERT_ACTIVE_DAYS", default=7)
+# Weekly summary and questions (Gemini when GOOGLE_API_KEY is set, else offline).
+SUMMARY_BACKEND = env.str("SUMMARY_BACKEND", default="gemini" if GOOGLE_API_KEY else "offline")
+if SUMMARY_BACKEND not in {"gemini", "offline"}:
+    raise ImproperlyConfigured("SUMMARY_BACKEND must be 'gemini' or 'offline'.")
+SUMMARY_PROMPT_VERSION = env.str("SUMMARY_PROMPT_VERSION", default="weekly_summary_v1")
+QUESTION_PROMPT_VERSION = env.str("QUESTION_PROMPT_VERSION", default="question_v1")
+SUMMARY_SAMPLE_PER_CATEGORY = env.int("SUMMARY_SAMPLE_PER_CATEGORY", default=3)
+QUESTION_MAX_LENGTH = env.int("QUESTION_MAX_LENGTH", default=500)
+QUESTION_SUMMARIES = env.int("QUESTION_SUMMARIES", default=8)
+THROTTLE_QUESTIONS = env.str("THROTTLE_QUESTIONS", default="20/hour")  # per user
+# Absolute address used in e-mail links (unsubscribe, report).
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+
 CELERY_BEAT_SCHEDULE = {
     "sweep-stuck-comments": {
         "task": "insights.tasks.sweep_stuck_comments",
@@ -286,6 +318,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": float(HEARTBEAT_INTERVAL_SECONDS),
         # A heartbeat older than the check's limit says nothing; never run a stale one.
         "options": {"expires": float(HEARTBEAT_INTERVAL_SECONDS)},
+    },
+    "refresh-report-snapshot": {
+        "task": "reports.tasks.snapshot_refresh",
+        "schedule": float(REPORT_SNAPSHOT_INTERVAL_SECONDS),
+        # A beat still queued when the next one fires is dropped: the next one builds anyway.
+        "options": {"expires": float(REPORT_SNAPSHOT_INTERVAL_SECONDS)},
     },
 }
 

@@ -26,7 +26,7 @@ from rest_framework.views import APIView
 
 from accounts.selectors import request_user
 from comments import selectors, services
-from comments.exports import comments_json_attachment
+from comments.exports import comments_json_attachment, comments_json_envelope
 from comments.filters import CommentFilter
 from comments.ingestion.files import comments_ingest_file
 from comments.models import Comment, Source
@@ -42,7 +42,6 @@ from common.parsers import BoundedJSONParser, refuse_body_over
 from common.serializers import ErrorSerializer
 from lib.errors import ValidationFailed
 
-LEGACY_LIMIT_DEFAULT = 100
 LEGACY_LIMIT_MAX = 1000
 # Multipart framing around the file; the file itself is checked against INGEST_MAX_FILE_BYTES.
 _MULTIPART_OVERHEAD = 64 * 1024
@@ -82,15 +81,16 @@ class CommentCollectionApi(_IngestJsonMixin, APIView):
         tags=["comentarios"],
         summary="Lista comentários (mais recentes primeiro)",
         description="Clientes da API veem só os comentários que enviaram; curadores veem "
-        'todos. Resposta `{"comentarios": [...]}`, limitada por `limit`.',
+        'todos. Resposta `{"comentarios": [...]}`: sem `limit`, todas as linhas do filtro '
+        "(transmitidas aos poucos, como no sistema anterior); com `limit`, só as primeiras.",
         operation_id="api_comentarios_list",
         parameters=[
             *FILTER_PARAMETERS,
             OpenApiParameter(
                 "limit",
                 int,
-                description=f"Máximo de itens (padrão {LEGACY_LIMIT_DEFAULT}, "
-                f"máximo {LEGACY_LIMIT_MAX}). Ignorado com format=json.",
+                description=f"Máximo de itens (1 a {LEGACY_LIMIT_MAX}; sem ele, todos). "
+                "Ignorado com format=json.",
             ),
             OpenApiParameter(
                 "format",
@@ -115,12 +115,16 @@ class CommentCollectionApi(_IngestJsonMixin, APIView):
         if request.query_params.get("format") == "json":
             return comments_json_attachment(comments)
         limit = _legacy_limit(request.query_params.get("limit"))
+        if limit is None:
+            return comments_json_envelope(comments)
         return Response({"comentarios": CommentSerializer(comments[:limit], many=True).data})
 
 
-def _legacy_limit(raw: str | None) -> int:
+def _legacy_limit(raw: str | None) -> int | None:
+    """The page size asked for, or None: existing clients never send `limit` and expect every
+    matching row, as the old system gave them (DESIGN §6)."""
     if raw is None or raw == "":
-        return LEGACY_LIMIT_DEFAULT
+        return None
     if not raw.isdigit() or not 1 <= int(raw) <= LEGACY_LIMIT_MAX:
         raise ValidationFailed(
             _("Parâmetros de filtro inválidos."),
@@ -180,9 +184,10 @@ class CommentUploadApi(APIView):
     @extend_schema(
         tags=["comentarios"],
         summary="Envia um arquivo (.csv, .json, .xlsx) ou um texto para classificação",
-        description="Multipart com `file` (CSV com coluna `texto` e `id` opcional, em UTF-8 ou "
-        "Latin-1, separado por `;` ou `,`; JSON com uma lista de textos ou de objetos; XLSX "
-        "com cabeçalho `texto` na primeira planilha) ou o campo `text`. Em CSV/XLSX, "
+        description="Multipart com `file` (CSV com coluna `texto` e `id` opcional, ou de uma só "
+        "coluna sem cabeçalho, em UTF-8 ou Latin-1, separado por `;` ou `,`; JSON com uma lista "
+        "de textos ou de objetos, ou um só objeto; XLSX com cabeçalho `texto` na primeira "
+        "planilha) ou o campo `text`. Em CSV/XLSX, "
         "`rejeitados[].indice` é o número da linha no arquivo (o cabeçalho é a linha 1).",
         request={
             "multipart/form-data": inline_serializer(

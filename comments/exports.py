@@ -1,4 +1,5 @@
-"""Streaming exports of comments: the legacy JSON attachment, built a chunk of rows at a time."""
+"""Streaming JSON of comments (the legacy attachment and the unlimited legacy list), built a
+chunk of rows at a time."""
 
 from __future__ import annotations
 
@@ -21,10 +22,18 @@ def comments_json_attachment(comments: QuerySet[Any]) -> StreamingHttpResponse:
     return response
 
 
-def _json_array(comments: QuerySet[Any]) -> Iterator[str]:
-    """The bare JSON array, built a chunk of rows at a time (constant memory at 1M rows)."""
+def comments_json_envelope(comments: QuerySet[Any]) -> StreamingHttpResponse:
+    """`{"comentarios": [...]}` with every row in `comments`, streamed: what `GET
+    /api/comentarios` without `limit` answers, as the old system did (DESIGN §6)."""
+    body = _json_array(comments, prefix='{"comentarios": ', suffix="}")
+    return StreamingHttpResponse(body, content_type="application/json")
+
+
+def _json_array(comments: QuerySet[Any], *, prefix: str = "", suffix: str = "") -> Iterator[str]:
+    """A JSON array between `prefix` and `suffix`, built a chunk of rows at a time (constant
+    memory at 1M rows)."""
     to_wire = CommentSerializer().to_representation
-    separator = "["
+    separator = prefix + "["
     batch: list[str] = []
     for comment in comments.iterator(chunk_size=EXPORT_CHUNK):
         batch.append(separator + json.dumps(to_wire(comment), ensure_ascii=False))
@@ -32,4 +41,5 @@ def _json_array(comments: QuerySet[Any]) -> Iterator[str]:
         if len(batch) == EXPORT_CHUNK:
             yield "".join(batch)
             batch = []
-    yield "".join(batch) + ("]" if separator == "," else "[]")
+    closing = "]" if separator == "," else separator + "]"
+    yield "".join(batch) + closing + suffix

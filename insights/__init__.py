@@ -1,0 +1,1 @@
+"""Insights: classifier backends, the classification pipeline, evaluation and the corpus."""

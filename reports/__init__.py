@@ -1,0 +1,1 @@
+"""Reports: snapshots, the public report, weekly summaries, stakeholders and alerts."""

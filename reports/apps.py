@@ -1,3 +1,5 @@
+"""App config of `reports`."""
+
 from django.apps import AppConfig
 
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import factory
 from django.contrib.auth.models import Group
 
 from accounts.models import API_CLIENTS_GROUP, CURATORS_GROUP, User
 from comments.models import Comment, Tag
+from insights.models import CallOutcome, EvaluationRun, LLMCall
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -53,3 +56,32 @@ class TagFactory(factory.django.DjangoModelFactory):
 
     code = factory.Sequence(lambda n: f"tag_{n}")
     description = "Tag de teste"
+
+
+class LLMCallFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = LLMCall
+
+    backend = "gemini"
+    model = "gemini-2.5-flash-lite"
+    prompt_version = "classify_v1"
+    comment_count = 25
+    input_tokens = 2_000
+    output_tokens = 1_500
+    latency_ms = 800
+    cost_usd = Decimal("0.000800")
+    outcome = CallOutcome.OK
+
+
+class EvaluationRunFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = EvaluationRun
+
+    dataset = "insights/data/eval_fresh"
+    backend = "local"
+    model = "local-default"
+    item_count = 650
+    accuracy = 0.9
+    macro_f1 = 0.9
+    metrics = factory.LazyFunction(dict)
+    confusion_matrix = factory.LazyFunction(dict)

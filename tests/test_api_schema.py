@@ -25,6 +25,10 @@ LEGACY_PATHS = (
     "/api/v1/comentarios",
     "/api/v1/comentarios/{comment_id}",
     "/api/v1/comentarios/upload",
+    "/api/relatorio/semana",
+    "/api/stakeholders",
+    "/api/stakeholders/{stakeholder_id}",
+    "/api/insights/perguntar",
 )
 
 

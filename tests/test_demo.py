@@ -132,3 +132,19 @@ def test_running_setup_demo_again_keeps_the_password_and_loads_nothing_twice(
     state = _check(demo_env, "curadoria@alumusic.local", password)
     assert state["login"] == 302
     assert state["statuses"] == {"CONCLUIDO": demo_rows}
+
+
+REPORT_SCRIPT = """
+from django.test import Client
+html = Client().get("/relatorio/").content.decode()
+print(html.count("<svg "), "Relatório público" in html)
+"""
+
+
+def test_refresh_report_builds_the_demo_report_on_sqlite(demo_env, first_run, demo_rows):
+    built = _manage("refresh_report", env=demo_env)
+
+    assert built.returncode == 0, built.stderr[-3000:]
+    assert f"{demo_rows} comentários, 8 gráficos" in built.stdout
+    page = _manage("shell", "-c", REPORT_SCRIPT, env=demo_env)
+    assert page.stdout.strip().splitlines()[-1] == "8 True"

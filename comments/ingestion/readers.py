@@ -71,7 +71,7 @@ def _file_kind(file: IO[bytes], filename: str) -> str:
         return extension[1:]
     if head.startswith(_ZIP_MAGIC):
         return "xlsx"
-    if head.removeprefix(_UTF8_BOM).lstrip()[:1] == b"[":
+    if head.removeprefix(_UTF8_BOM).lstrip()[:1] in (b"[", b"{"):
         return "json"
     return "csv"
 
@@ -108,10 +108,17 @@ def _read_csv(file: IO[bytes]) -> Iterator[ParsedRow]:
         header_line = text.readline()
         delimiter = _delimiter(header_line)
         header = next(csv.reader([header_line], delimiter=delimiter), [])
-        text_column, id_column = _csv_columns(header)
-        reader = csv.reader(text, delimiter=delimiter)
+        lines: Iterator[str] = text
+        first_number = 2
+        if _is_headerless_single_column(header):
+            # Old clients send one text per line and no header: the first line is a text too.
+            text_column, id_column, first_number = 0, None, 1
+            lines = _prepend(header_line, text)
+        else:
+            text_column, id_column = _csv_columns(header)
+        reader = csv.reader(lines, delimiter=delimiter)
         try:
-            for number, row in enumerate(reader, start=2):
+            for number, row in enumerate(reader, start=first_number):
                 if row:  # a blank line is no row; a row of empty cells is an empty text
                     yield ParsedRow(number, _csv_item(row, text_column, id_column))
         except csv.Error as exc:
@@ -134,10 +141,28 @@ def _normalise_header(name: str) -> str:
     return fold_accents(collapse_spaces(name.lstrip("\ufeff")))
 
 
+def _is_headerless_single_column(header: list[str]) -> bool:
+    """One column whose first line is not the `texto` header: a plain list of texts."""
+    return len(header) == 1 and _normalise_header(header[0]) != "texto"
+
+
+def _prepend(first_line: str, rest: io.TextIOWrapper) -> Iterator[str]:
+    yield first_line
+    yield from rest
+
+
 def _csv_columns(header: list[str]) -> tuple[int, int | None]:
     names = [_normalise_header(name) for name in header]
     if "texto" not in names:
-        raise ValidationFailed(_("O arquivo precisa de uma coluna 'texto' no cabeçalho."))
+        found = ", ".join(repr(name) for name in header if name.strip()) or _("nenhuma")
+        raise ValidationFailed(
+            _(
+                "O arquivo precisa de uma coluna 'texto' no cabeçalho (ou de uma única coluna, "
+                "sem cabeçalho). Colunas encontradas: %(columns)s."
+            )
+            % {"columns": found},
+            details={"colunas_encontradas": [name for name in header if name.strip()]},
+        )
     return names.index("texto"), names.index("id") if "id" in names else None
 
 
@@ -154,7 +179,7 @@ def _csv_item(row: list[str], text_column: int, id_column: int | None) -> dict[s
 def _read_json(file: IO[bytes]) -> Iterator[ParsedRow]:
     text = _text_stream(file)
     try:
-        for index, value in enumerate(_json_array_elements(text)):
+        for index, value in enumerate(_json_elements(text)):
             yield ParsedRow(index, {"texto": value} if isinstance(value, str) else value)
     finally:
         text.detach()
@@ -212,14 +237,24 @@ class _JsonArrayReader:
 def _invalid_json(exc: Exception | None = None) -> ValidationFailed:
     detail = {"motivo": exc.msg} if isinstance(exc, json.JSONDecodeError) else None
     return ValidationFailed(
-        _("JSON inválido: o arquivo deve conter uma lista de textos ou de objetos."),
+        _(
+            'JSON inválido: o arquivo deve conter um objeto {"texto": …} ou uma lista de textos '
+            "ou de objetos."
+        ),
         details=detail,
     )
 
 
-def _json_array_elements(stream: IO[str]) -> Iterator[Any]:
+def _json_elements(stream: IO[str]) -> Iterator[Any]:
+    """The elements of a top-level array, or the one top-level object (old clients' shape)."""
     reader = _JsonArrayReader(stream)
-    if reader.next_char() != "[":
+    first = reader.next_char()
+    if first == "{":
+        yield reader.value()
+        if reader.next_char() != "":
+            raise _invalid_json()
+        return
+    if first != "[":
         raise _invalid_json()
     reader.position += 1
     if reader.next_char() == "]":
@@ -266,7 +301,11 @@ def _xlsx_rows(workbook: Any) -> Iterator[ParsedRow]:
         raise _unreadable_xlsx()
     rows = workbook.worksheets[0].iter_rows(values_only=True)
     header = [_cell_text(value) for value in next(rows, ())]
-    text_column, id_column = _csv_columns(header)
+    if _is_headerless_single_column(header):
+        yield ParsedRow(1, {"texto": header[0]})
+        text_column, id_column = 0, None
+    else:
+        text_column, id_column = _csv_columns(header)
     for number, values in enumerate(rows, start=2):
         if any(value is not None for value in values):  # sheets often end in blank rows
             row = [_cell_text(value) for value in values]

@@ -19,7 +19,13 @@ from django.urls import reverse
 from comments.models import Category, Comment, CommentTag, Source, Status, Tag
 from common.pagination import LargeTablePaginator
 from insights.models import EvaluationRun, LLMCall
-from tests.factories import ApiClientFactory, CommentFactory, TagFactory
+from tests.factories import (
+    ApiClientFactory,
+    CommentFactory,
+    EvaluationRunFactory,
+    LLMCallFactory,
+    TagFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -64,20 +70,9 @@ def comments() -> list[Comment]:
 
 @pytest.fixture
 def pipeline_records() -> None:
-    LLMCall.objects.create(
-        backend="gemini",
-        model="gemini-2.5-flash-lite",
-        prompt_version="classify_v1",
-        comment_count=50,
-        input_tokens=4000,
-        output_tokens=900,
-        latency_ms=1200,
-        cost_usd="0.000760",
-        outcome="ok",
-    )
-    EvaluationRun.objects.create(
+    LLMCallFactory(comment_count=50, input_tokens=4000, output_tokens=900, latency_ms=1200)
+    EvaluationRunFactory(
         dataset="insights/data/eval.jsonl",
-        backend="local",
         model="default",
         item_count=450,
         accuracy=0.93,

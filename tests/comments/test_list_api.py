@@ -51,8 +51,15 @@ def mine(client_user):
     return praise, criticism, pending
 
 
+def body_of(response) -> dict:
+    """The JSON body, whether streamed (no `limit`) or not."""
+    if response.streaming:
+        return json.loads(b"".join(response.streaming_content))
+    return response.json()
+
+
 def texts(response) -> list[str]:
-    return [c["texto"] for c in response.json()["comentarios"]]
+    return [c["texto"] for c in body_of(response)["comentarios"]]
 
 
 def test_the_legacy_list_is_newest_first_in_the_contract_shape(auth_client, mine):
@@ -61,12 +68,13 @@ def test_the_legacy_list_is_newest_first_in_the_contract_shape(auth_client, mine
     response = auth_client.get("/api/comentarios")
 
     assert response.status_code == 200
-    assert texts(response) == [
+    body = body_of(response)
+    assert [c["texto"] for c in body["comentarios"]] == [
         "Quando sai a turnê?",
         "O som do show estava baixo",
         "Adorei o novo álbum",
     ]
-    item = response.json()["comentarios"][2]
+    item = body["comentarios"][2]
     assert item == {
         "id": str(praise.pk),
         "texto": "Adorei o novo álbum",
@@ -168,9 +176,39 @@ def test_the_list_makes_the_same_queries_for_3_or_60_comments(
 
     # groups (is_curator), comments, their tags
     with django_assert_num_queries(3):
-        response = auth_client.get("/api/comentarios")
+        response = auth_client.get("/api/comentarios?limit=100")
 
     assert len(texts(response)) == 60
+
+
+def streamed(response) -> dict:
+    assert response.status_code == 200
+    return json.loads(b"".join(response.streaming_content))
+
+
+def test_without_limit_the_legacy_list_streams_every_row(auth_client, client_user):
+    Comment.objects.bulk_create(
+        [Comment(text=f"c{n}", submitted_by=client_user) for n in range(2500)]
+    )
+
+    body = streamed(auth_client.get("/api/comentarios"))
+
+    assert len(body["comentarios"]) == 2500
+    assert body["comentarios"][0]["status"] == "PENDENTE"
+
+
+def test_without_limit_the_legacy_list_keeps_filters_and_visibility(auth_client, mine):
+    CommentFactory(
+        submitted_by=ApiClientFactory(), text="De outro cliente, ELOGIO", category="ELOGIO"
+    )
+
+    body = streamed(auth_client.get("/api/comentarios?category=ELOGIO"))
+
+    assert [c["texto"] for c in body["comentarios"]] == ["Adorei o novo álbum"]
+
+
+def test_without_limit_an_empty_result_is_an_empty_envelope(auth_client, mine):
+    assert streamed(auth_client.get("/api/comentarios?search=inexistente")) == {"comentarios": []}
 
 
 def test_detail_returns_the_object(auth_client, mine):
@@ -202,19 +240,24 @@ def test_a_curator_reads_every_comment(curator, mine):
     client = APIClient()
     client.force_authenticate(curator)
 
-    assert len(client.get("/api/comentarios").json()["comentarios"]) == 4
+    assert len(body_of(client.get("/api/comentarios"))["comentarios"]) == 4
 
 
 def _listed_texts(client: APIClient, path: str) -> set[str]:
     response = client.get(path)
     assert response.status_code == 200
-    if path.endswith("format=json"):
-        return {c["texto"] for c in json.loads(b"".join(response.streaming_content))}
-    body = response.json()
+    body = body_of(response)
+    if isinstance(body, list):  # format=json
+        return {c["texto"] for c in body}
     return {c["texto"] for c in body.get("comentarios", body.get("results", []))}
 
 
-LIST_PATHS = ["/api/comentarios", "/api/comentarios?format=json", "/api/v1/comentarios"]
+LIST_PATHS = [
+    "/api/comentarios",
+    "/api/comentarios?limit=1000",
+    "/api/comentarios?format=json",
+    "/api/v1/comentarios",
+]
 
 
 @pytest.mark.parametrize("path", LIST_PATHS)

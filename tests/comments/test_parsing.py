@@ -56,8 +56,17 @@ def test_json_elements_are_read_correctly_across_any_chunk_boundary(monkeypatch,
     assert [r.number for r in result] == [0, 1, 2, 3, 4]
 
 
+@pytest.mark.parametrize("chunk", [1, 3, 64])
+def test_a_json_file_holding_one_object_is_one_row(monkeypatch, chunk):
+    monkeypatch.setattr(parsing, "_READ_CHUNK", chunk)
+
+    result = rows(b' {"texto": "Oi", "id": "x"}\n', "a.json")
+
+    assert result == [parsing.ParsedRow(0, {"texto": "Oi", "id": "x"})]
+
+
 @pytest.mark.parametrize(
-    "content", [b"", b"[", b'["a",]', b'["a" "b"]', b'["a"] x', b'{"texto": "a"}', b"nada"]
+    "content", [b"", b"[", b'["a",]', b'["a" "b"]', b'["a"] x', b'{"texto": "a"} x', b"nada"]
 )
 def test_invalid_json_raises_validation_failed(content):
     with pytest.raises(ValidationFailed):

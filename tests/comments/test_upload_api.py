@@ -97,8 +97,9 @@ def test_xlsx_rows_with_empty_text_are_rejected_by_row_number(auth_client):
         ("quebrado.xlsx", b"PK\x03\x04 isto nao e um zip"),
         ("falso.xlsx", b"texto\nBom\n"),
         ("quebrado.json", b'["Bom", '),
-        ("objeto.json", b'{"texto": "Bom"}'),
-        ("sem-coluna.csv", b"comentario\nBom\n"),
+        ("objeto-e-lixo.json", b'{"texto": "Bom"} sobrou'),
+        ("texto-solto.json", b'"Bom"'),
+        ("sem-coluna.csv", b"comentario;autor\nBom;Ana\n"),
         ("vazio.csv", b""),
     ],
 )
@@ -108,6 +109,38 @@ def test_unsupported_or_unreadable_files_are_400_and_store_nothing(auth_client, 
     assert response.status_code == 400
     assert "erro" in response.json()
     assert not Comment.objects.exists()
+
+
+def test_a_json_file_with_one_object_is_one_comment(auth_client):
+    response = upload(auth_client, "um.json", '{"texto": "Música linda"}'.encode())
+
+    assert response.status_code == 202
+    assert list(Comment.objects.values_list("text", flat=True)) == ["Música linda"]
+
+
+def test_a_headerless_single_column_csv_is_a_list_of_texts(auth_client):
+    response = upload(auth_client, "lista.csv", "Música linda\nÓtimo som\n\nAdorei\n".encode())
+
+    assert response.status_code == 202
+    assert sorted(Comment.objects.values_list("text", flat=True)) == [
+        "Adorei",
+        "Música linda",
+        "Ótimo som",
+    ]
+
+
+def test_a_headerless_csv_rejects_empty_rows_by_line_number(auth_client):
+    response = upload(auth_client, "lista.csv", b"Bom\n \nRuim\n")
+
+    assert response.json()["rejeitados"] == [{"indice": 2, "erro": "o texto está vazio"}]
+
+
+def test_a_csv_of_several_columns_without_texto_names_the_columns_found(auth_client):
+    response = upload(auth_client, "outro.csv", b"comentario;autor\nBom;Ana\n")
+
+    assert response.status_code == 400
+    assert "'comentario', 'autor'" in response.json()["erro"]
+    assert response.json()["detalhes"] == {"colunas_encontradas": ["comentario", "autor"]}
 
 
 def test_a_form_text_field_is_one_comment(auth_client):

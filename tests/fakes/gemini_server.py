@@ -10,6 +10,10 @@ By default it answers every comment correctly with a keyword rule; tests script 
 
 Scripted behaviours are used once each, in order, then `default` answers. Every request is kept
 in `fake.requests` for assertions (batch sizes, system instruction, generation config, timing).
+
+Requests of the reports (weekly summary, questions) are told apart by their response schema
+(a `resumo` or a `resposta` property) and answered from their JSON data part; see
+`honest_report_answer`.
 """
 
 from __future__ import annotations
@@ -383,6 +387,9 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send(200, b"<html><body>502 upstream hiccup</body></html>", "text/html")
         if kind == "slow":
             self.fake.sleep(behaviour.delay)
+        report = honest_report_answer(request.body)
+        if report is not None:
+            return self._success(request, json.dumps(report, ensure_ascii=False))
         comments = request.comments
         affected = [c for c in comments if behaviour.marker in str(c.get("texto", ""))]
         if kind == "prompt_blocked" and affected:
@@ -465,6 +472,48 @@ def _retry_info(delay: float | None) -> list[dict[str, Any]]:
     if delay is None:
         return []
     return [{"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": f"{delay:g}s"}]
+
+
+def _data_object(body: dict[str, Any]) -> dict[str, Any]:
+    """The JSON object part of the user content (the reports send their data as one)."""
+    for content in body.get("contents") or []:
+        for part in content.get("parts") or []:
+            try:
+                data = json.loads(part.get("text", ""))
+            except (json.JSONDecodeError, TypeError):
+                continue
+            if isinstance(data, dict):
+                return data
+    return {}
+
+
+def _words(text: str) -> set[str]:
+    return {word[:5] for word in re.findall(r"[a-z0-9_]+", fold_accents(text)) if len(word) >= 5}
+
+
+def honest_report_answer(body: dict[str, Any]) -> dict[str, Any] | None:
+    """The fake's answer to a weekly-summary or question request, None for other requests.
+
+    A summary names the week and its total; an answer cites the weeks whose summary shares a
+    word (5+ letters) with the question, and refuses a question about its instructions.
+    """
+    schema = (body.get("generationConfig") or {}).get("responseSchema") or {}
+    properties = schema.get("properties") or {}
+    data = _data_object(body)
+    if "resumo" in properties:
+        numbers = data.get("numeros") or {}
+        return {"resumo": f"Resumo do Gemini falso para {data.get('semana')}: "
+                          f"{numbers.get('total', 0)} comentários na semana."}  # fmt: skip
+    if "resposta" not in properties:
+        return None
+    question = str(data.get("pergunta", ""))
+    if "instruc" in fold_accents(question):
+        return {"resposta": "Não posso ajudar com isso.", "semanas_citadas": [], "recusa": True}
+    wanted = _words(question)
+    weeks = [str(s.get("semana")) for s in data.get("resumos") or []
+             if wanted & _words(str(s.get("texto", "")))]  # fmt: skip
+    return {"resposta": f"Resposta do Gemini falso com base em {', '.join(weeks) or 'nada'}.",
+            "semanas_citadas": weeks, "recusa": False}  # fmt: skip
 
 
 def _comments_of(body: dict[str, Any]) -> list[dict[str, Any]]:

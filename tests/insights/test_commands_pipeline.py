@@ -15,7 +15,7 @@ from insights.domain import BackendError
 from insights.models import CallOutcome, LLMCall
 from insights.pipeline.enqueue import classification_enqueue
 from tests.factories import CommentFactory
-from tests.insights.conftest import answer_all
+from tests.insights.helpers import answer_all
 from tests.insights.test_pipeline_services import queued_classify_messages
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clean_broker")]

@@ -19,7 +19,7 @@ from comments.models import Comment, CommentTag, Status
 from insights.pipeline.enqueue import classification_enqueue
 from insights.tasks import classify_batch
 from tests.factories import ApiClientFactory
-from tests.insights.conftest import (
+from tests.insights.helpers import (
     FAST_SWEEPER_ENV,
     assert_fully_classified,
     sample_texts,

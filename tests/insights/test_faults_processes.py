@@ -16,7 +16,7 @@ from comments.models import Comment, FailureKind, Status
 from insights.models import CallOutcome, LLMCall
 from insights.pipeline.enqueue import classification_enqueue
 from tests.fakes.gemini_server import FakeGemini
-from tests.insights.conftest import (
+from tests.insights.helpers import (
     FAST_SWEEPER_ENV,
     assert_fully_classified,
     sample_texts,

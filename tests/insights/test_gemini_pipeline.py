@@ -12,7 +12,7 @@ from insights.models import CallOutcome, LLMCall
 from insights.pipeline.enqueue import classification_enqueue
 from tests.factories import CommentFactory
 from tests.fakes.gemini_server import Behaviour, FakeGemini, honest_category
-from tests.insights.conftest import post_comments_over_http, sample_texts, status_counts
+from tests.insights.helpers import post_comments_over_http, sample_texts, status_counts
 from tests.worker import WorkerProcess, purge_broker, start_worker, wait_for
 
 pytestmark = pytest.mark.e2e

@@ -20,7 +20,7 @@ from insights.pipeline.classify import comments_classify
 from insights.pipeline.injection import instructions_detected
 from tests.factories import CommentFactory
 from tests.fakes.gemini_server import Behaviour, FakeGemini
-from tests.insights.conftest import EVAL_SET
+from tests.insights.helpers import EVAL_SET
 from tests.insights.injection_corpus import INJECTION_CORPUS
 
 

@@ -10,7 +10,7 @@ from insights.pipeline import classify as classify_module
 from insights.pipeline.classify import comments_classify
 from insights.selectors import BudgetLevel, llm_budget_status
 from tests.factories import CommentFactory
-from tests.insights.conftest import ScriptedBackend
+from tests.insights.helpers import ScriptedBackend
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clean_broker")]
 

@@ -15,7 +15,7 @@ from comments.models import Comment, CommentTag, Status
 from insights.pipeline import store
 from insights.pipeline.classify import comments_classify
 from tests.factories import CommentFactory
-from tests.insights.conftest import answer_all
+from tests.insights.helpers import answer_all
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("clean_broker")]
 

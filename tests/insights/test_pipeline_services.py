@@ -20,7 +20,7 @@ from insights.domain import (
 from insights.pipeline import store
 from insights.pipeline.classify import comments_classify
 from tests.factories import CommentFactory, TagFactory
-from tests.insights.conftest import answer_all, classification
+from tests.insights.helpers import answer_all, classification
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clean_broker")]
 

@@ -12,7 +12,7 @@ from insights.domain import (
 )
 from insights.pipeline.classify import retry_delay
 from insights.pipeline.validation import MAX_TAGS_PER_COMMENT, normalise_tag_code, validate_batch
-from tests.insights.conftest import classification
+from tests.insights.helpers import classification
 
 ITEMS = [CommentInput("a", "ótima música"), CommentInput("b", "app trava")]
 

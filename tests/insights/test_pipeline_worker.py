@@ -7,7 +7,7 @@ import pytest
 from comments.models import Comment, Status
 from insights.pipeline.enqueue import classification_enqueue
 from tests.factories import CommentFactory
-from tests.insights.conftest import (
+from tests.insights.helpers import (
     assert_fully_classified,
     post_comments_over_http,
     sample_texts,

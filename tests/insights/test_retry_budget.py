@@ -13,7 +13,7 @@ from insights.domain import BackendError, BatchResult, ClassificationFailure
 from insights.models import CallOutcome, LLMCall
 from insights.pipeline.classify import comments_classify
 from insights.pipeline.recovery import comments_retry_transient_failures
-from tests.insights.conftest import answer_all
+from tests.insights.helpers import answer_all
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clean_broker")]
 

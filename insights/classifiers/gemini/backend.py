@@ -1,10 +1,14 @@
 """The Gemini backend: many comments per request, structured output, every call rate-limited
-and logged, every answer validated per comment (see /work/shared/GEMINI.md and DESIGN §4.4).
+and logged, every answer parsed per comment (see /work/shared/GEMINI.md and DESIGN §4.4); the
+pipeline's validator then decides what is stored.
 
 Errors are mapped to `BackendError(retryable, retry_after)` for the pipeline to schedule; the SDK
 itself is left with its default of no retries, since it never honours the server's RetryInfo.
 A chunk cut off by MAX_TOKENS or blocked by a safety filter is split in halves and retried, down to
 the single comment, which then fails on its own without taking its neighbours with it.
+The module stays whole (just over 300 lines): the request loop, the split-on-truncation recursion
+and the shared-client lifecycle are one state machine, and splitting it would scatter its
+invariants across files.
 """
 
 from __future__ import annotations

@@ -1,0 +1,1 @@
+"""`manage.py` commands for operators: classify, evaluate, train, pipeline status, demo."""

@@ -1,0 +1,67 @@
+"""`manage.py generate_comments`: realistic synthetic comments loaded with COPY."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection
+from django.db.models import Count, Max, Min
+from django.utils import timezone
+
+from comments.models import Category, Comment, CommentTag, Status
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def generated(capsys) -> str:
+    call_command("generate_comments", "--count", "3000", "--seed", "7")
+    return capsys.readouterr().out
+
+
+def test_it_inserts_the_count_and_reports_the_rate(generated):
+    assert Comment.objects.count() == 3000
+    assert "3000 comentários" in generated
+    assert "comentários/s" in generated
+
+
+def test_rows_look_like_twelve_weeks_of_pipeline_output(generated):
+    statuses = dict(Comment.objects.values_list("status").annotate(n=Count("id")).order_by())
+    assert statuses[Status.DONE] > 2700
+    assert set(statuses) <= set(Status.values)
+    done = Comment.objects.filter(status=Status.DONE)
+    assert set(done.values_list("category", flat=True).distinct()) == set(Category.values)
+    assert not done.filter(confidence__isnull=True).exists()
+    assert not Comment.objects.exclude(status=Status.DONE).filter(category__isnull=False).exists()
+    span = Comment.objects.aggregate(first=Min("received_at"), last=Max("received_at"))
+    assert span["last"] <= timezone.now()
+    assert span["first"] >= timezone.now() - timedelta(weeks=12, minutes=1)
+    assert Comment.objects.filter(needs_review=True).exists()
+    assert Comment.objects.filter(reviewed_at__isnull=False).exists()
+
+
+def test_classified_comments_carry_tags_of_their_category(generated):
+    links = CommentTag.objects.filter(comment__category=Category.SPAM)
+
+    assert CommentTag.objects.count() > 3000
+    assert set(links.values_list("tag__code", flat=True).distinct()) <= {
+        "link_externo", "promocao_externa", "autopromocao",
+    }  # fmt: skip
+    texts = Comment.objects.filter(category=Category.CRITICISM).values_list("text", flat=True)
+    assert any("trava" in text or "chiando" in text for text in texts[:200])
+
+
+def test_ids_are_valid_uuids_in_time_order(generated):
+    ordered = list(Comment.objects.order_by("received_at").values_list("id", flat=True)[:50])
+
+    assert all(comment_id.version == 7 for comment_id in ordered)
+    assert [c.hex for c in ordered] == sorted(c.hex for c in ordered)
+
+
+def test_it_refuses_anything_but_postgresql(monkeypatch):
+    monkeypatch.setattr(connection, "vendor", "sqlite")
+
+    with pytest.raises(CommandError, match="precisa do PostgreSQL"):
+        call_command("generate_comments", "--count", "10")

@@ -1,0 +1,40 @@
+"""The beat-scheduled snapshot task, run by a real Celery worker, feeds the public page."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from reports.models import ReportSnapshot
+from tests.worker import running_worker, wait_for
+
+pytestmark = pytest.mark.e2e
+
+FAST_BEAT = {"REPORT_SNAPSHOT_INTERVAL_SECONDS": "1", "SWEEPER_INTERVAL_SECONDS": "3600"}
+
+
+def _latest_total() -> int | None:
+    snapshot = ReportSnapshot.objects.order_by("-built_at", "-id").first()
+    return snapshot.payload["total_comentarios"] if snapshot else None
+
+
+def test_the_beat_snapshot_task_in_a_worker_puts_new_numbers_on_the_page(
+    transactional_db, clean_broker, tmp_path, make_classified
+):
+    make_classified(17, "ELOGIO", tags=("album",))
+    page = Client()
+    assert "ainda está sendo preparado" in page.get("/relatorio/").content.decode()
+
+    with running_worker(tmp_path, env=FAST_BEAT, beat=True, queues="reports"):
+        wait_for(lambda: _latest_total() == 17, timeout=60, message="no snapshot with 17")
+        first = page.get("/relatorio/").content.decode()
+        make_classified(25, "CRÍTICA", tags=("bug_app",))
+        wait_for(lambda: _latest_total() == 42, timeout=60, message="no snapshot with 42")
+        second = page.get("/relatorio/").content.decode()
+
+    assert ">17<" in first
+    assert ">42<" in second
+    assert "bug_app" in second
+    json_body = page.get("/api/relatorio/semana").json()
+    assert json_body["dados"]["por_categoria"]["CRÍTICA"] == 25
+    assert len(json_body["graficos"]) == 8
