@@ -50,9 +50,11 @@ class ContextFilter(logging.Filter):
     """Adds `request_id`, `task_id` and `task_name` to every record ("" when not in one)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        record.request_id = _request_id.get()
         task = current_task
         request = getattr(task, "request", None) if task else None
-        record.task_id = getattr(request, "id", None) or ""
-        record.task_name = (getattr(task, "name", None) or "") if record.task_id else ""
+        task_id = getattr(request, "id", None) or ""
+        # setattr: LogRecord declares no such attributes; formatters read them by name.
+        setattr(record, "request_id", _request_id.get())  # noqa: B010
+        setattr(record, "task_id", task_id)  # noqa: B010
+        setattr(record, "task_name", (getattr(task, "name", None) or "") if task_id else "")  # noqa: B010
         return True

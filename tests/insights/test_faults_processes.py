@@ -112,9 +112,10 @@ def test_gemini_down_past_the_retry_budget_recovers_every_comment_once(transacti
         "CLASSIFY_RETRY_BUDGET_SECONDS": "4", "FAILED_RETRY_INTERVAL_SECONDS": "2",
     }  # fmt: skip
     warm_up = Comment.objects.create(text="primeiro comentário, antes da queda")
-    with FakeGemini() as fake, running_worker(
-        tmp_path, env={**env, "GEMINI_BASE_URL": fake.url}, beat=True
-    ) as worker:
+    with (
+        FakeGemini() as fake,
+        running_worker(tmp_path, env={**env, "GEMINI_BASE_URL": fake.url}, beat=True) as worker,
+    ):
         # The worker's first batch loads the SDK and the local model; the outage comes after.
         classification_enqueue(comment_ids=[str(warm_up.id)])
         wait_for(lambda: status_counts().get(Status.DONE) == 1, timeout=60)
