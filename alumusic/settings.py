@@ -98,6 +98,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "common.logs.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -184,9 +185,19 @@ CELERY_BROKER_URL = env_url(
 )
 REDIS_URL = env_url("REDIS_URL", default=CELERY_BROKER_URL, schemes={"redis", "rediss", "unix"})
 
+# Short socket timeouts: a dead Redis must cost a request milliseconds, not the OS default.
+REDIS_SOCKET_TIMEOUT_SECONDS = env_float("REDIS_SOCKET_TIMEOUT_SECONDS", default=1.0)
 if REDIS_URL:
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        "default": {
+            # Fails open (a miss, logged and counted) when Redis is unreachable: issue 11.
+            "BACKEND": "common.cache.FailOpenRedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {
+                "socket_connect_timeout": REDIS_SOCKET_TIMEOUT_SECONDS,
+                "socket_timeout": REDIS_SOCKET_TIMEOUT_SECONDS,
+            },
+        }
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -347,20 +358,41 @@ GEMINI_PRICES_PER_MILLION = {
     "gemini-2.5-flash": {"input": 0.30, "output": 2.50},
     "gemini-3-flash-preview": {"input": 0.50, "output": 3.00},
 }
+# Tokens (input + output + thinking) Gemini may use per day (São Paulo time); past it the local
+# model classifies until midnight and the dashboard shows an alert. 0 turns the budget off.
+# On the Gemini path the local model classifies each comment too; a disagreement sends it to
+# review (issue 11). Cheap (well over 1,000 comments/s); off only to measure Gemini alone.
+GEMINI_CROSS_CHECK = env_bool("GEMINI_CROSS_CHECK", default=True)
+GEMINI_DAILY_TOKEN_BUDGET = env_int("GEMINI_DAILY_TOKEN_BUDGET", default=50_000_000)
+LLM_BUDGET_WARNING_RATIO = env_float("LLM_BUDGET_WARNING_RATIO", default=0.8)
 CLASSIFY_BATCH_SIZE = env_int(
     "CLASSIFY_BATCH_SIZE", default=GEMINI_BATCH_SIZE if CLASSIFIER_BACKEND == "gemini" else 500
 )
+# Attempts a comment gets when the answer about it is unusable (bad label, missing id) or it
+# keeps killing its worker. Provider outages (429, 5xx, timeouts, broker loss) do not count:
+# they retry with capped backoff until CLASSIFY_RETRY_BUDGET has passed since the first one.
 CLASSIFY_MAX_ATTEMPTS = env_int("CLASSIFY_MAX_ATTEMPTS", default=5)
+CLASSIFY_RETRY_BUDGET = timedelta(
+    seconds=env_int("CLASSIFY_RETRY_BUDGET_SECONDS", default=6 * 3600)
+)
+# The beat job that gives FALHOU comments of a transient failure another try once the
+# provider answers again (insights.pipeline.recovery); how many per run.
+FAILED_RETRY_INTERVAL_SECONDS = env_int("FAILED_RETRY_INTERVAL_SECONDS", default=300)
+FAILED_RETRY_MAX_PER_RUN = env_int("FAILED_RETRY_MAX_PER_RUN", default=5_000)
 CLASSIFY_RETRY_BASE_SECONDS = env_float("CLASSIFY_RETRY_BASE_SECONDS", default=2.0)
 CLASSIFY_RETRY_MAX_SECONDS = env_float("CLASSIFY_RETRY_MAX_SECONDS", default=300.0)
+REVIEW_CONFIDENCE_BELOW = env_float("REVIEW_CONFIDENCE_BELOW", default=0.6)
 # Chosen on the local model's leave-one-writer-out predictions (insights/data/MODEL.md): with a
 # margin below 0.81 the queue gets ~79 % of the errors and ~18 % of all comments. The confidence
 # rule stays at 0.6 for backends that report no margin (Gemini).
-REVIEW_CONFIDENCE_BELOW = env_float("REVIEW_CONFIDENCE_BELOW", default=0.6)
 REVIEW_MARGIN_BELOW = env_float("REVIEW_MARGIN_BELOW", default=0.81)
 SWEEPER_PENDING_AFTER = timedelta(seconds=env_int("SWEEPER_PENDING_AFTER", default=180))
 SWEEPER_PROCESSING_AFTER = timedelta(seconds=env_int("SWEEPER_PROCESSING_AFTER", default=600))
 SWEEPER_INTERVAL_SECONDS = env_int("SWEEPER_INTERVAL_SECONDS", default=60)
+
+# Readiness (/readyz) wants a heartbeat written by a worker within HEARTBEAT_MAX_AGE.
+HEARTBEAT_INTERVAL_SECONDS = env_int("HEARTBEAT_INTERVAL_SECONDS", default=30)
+HEARTBEAT_MAX_AGE_SECONDS = env_int("HEARTBEAT_MAX_AGE_SECONDS", default=120)
 
 # --- Reports (DESIGN §5) --------------------------------------------------------------------
 # The snapshot beat task's interval; the weekly summary's schedule lives in django-celery-beat's
@@ -407,6 +439,16 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-stuck-comments": {
         "task": "insights.tasks.sweep_stuck_comments",
         "schedule": float(SWEEPER_INTERVAL_SECONDS),
+    },
+    "retry-transient-failures": {
+        "task": "insights.tasks.retry_transient_failures",
+        "schedule": float(FAILED_RETRY_INTERVAL_SECONDS),
+    },
+    "worker-heartbeat": {
+        "task": "common.tasks.heartbeat",
+        "schedule": float(HEARTBEAT_INTERVAL_SECONDS),
+        # A heartbeat older than the check's limit says nothing; never run a stale one.
+        "options": {"expires": float(HEARTBEAT_INTERVAL_SECONDS)},
     },
     "refresh-report-snapshot": {
         "task": "reports.tasks.snapshot_refresh",
@@ -490,10 +532,33 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# Plain text on a laptop; one JSON object per line in production (LOG_FORMAT=json), with the
+# request and task ids (common.logs) and secrets redacted (common.redaction) on every handler.
+LOG_FORMAT = env.str("LOG_FORMAT", default="text" if DEBUG else "json")
+if LOG_FORMAT not in {"text", "json"}:
+    raise ImproperlyConfigured("LOG_FORMAT must be 'text' or 'json'.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {
+        "context": {"()": "common.logs.ContextFilter"},
+        "redact": {"()": "common.redaction.RedactingFilter"},
+    },
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s "
+            "%(task_id)s %(task_name)s %(process)d",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["context", "redact"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }

@@ -9,8 +9,12 @@ from drf_spectacular.views import (
     SpectacularSwaggerSplitView,
 )
 
+from common.views import healthz, readyz
+
 urlpatterns = [
     path("", TemplateView.as_view(template_name="landing.html"), name="landing"),
+    path("healthz", healthz, name="healthz"),
+    path("readyz", readyz, name="readyz"),
     path("admin/", admin.site.urls),
     path("auth/", include("accounts.urls")),
     path("relatorio/", include("reports.urls")),

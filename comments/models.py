@@ -10,13 +10,14 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from comments.choices import Category, Source, Status
+from comments.choices import Category, FailureKind, Source, Status
 
 __all__ = [
     "Category",
     "Comment",
     "CommentTag",
     "ExportJob",
+    "FailureKind",
     "ReviewQueueComment",
     "Source",
     "Status",
@@ -64,6 +65,12 @@ class Comment(models.Model):
     prompt_version = models.CharField(_("versão do prompt/modelo"), max_length=50, blank=True)
     attempts = models.PositiveSmallIntegerField(_("tentativas"), default=0)
     last_error = models.TextField(_("último erro"), blank=True)
+    failure_kind = models.CharField(
+        _("tipo de falha"), max_length=10, choices=FailureKind.choices, blank=True, default=""
+    )
+    # Start of the current run of transient failures: retries stop once CLASSIFY_RETRY_BUDGET
+    # has passed since then (issue 11), however many attempts that took.
+    retrying_since = models.DateTimeField(_("tentando novamente desde"), null=True, blank=True)
 
     needs_review = models.BooleanField(_("precisa de revisão"), default=False)
     reviewed_by = models.ForeignKey(
