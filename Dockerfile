@@ -36,5 +36,7 @@ USER app
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
     CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4)" || exit 1
-# Workers per container: gunicorn reads WEB_CONCURRENCY (default 1); set it to ~2 x cores.
-CMD ["gunicorn", "alumusic.wsgi", "--bind", "0.0.0.0:8000", "--access-logfile", "-", "--timeout", "60"]
+# gunicorn reads /app/gunicorn.conf.py: 2 gthread workers per core, 2 threads each, 60 s
+# timeout; GUNICORN_WORKERS, GUNICORN_THREADS, GUNICORN_BIND… override (docs/performance.md).
+ENV GUNICORN_ACCESS_LOG=-
+CMD ["gunicorn", "alumusic.wsgi"]

@@ -44,9 +44,11 @@ lint: setup
 	$(BIN)/lint-imports
 	$(BIN)/mypy
 
-## bench: performance figures against DESIGN §8 targets
+## bench: every DESIGN §8 figure against real gunicorn/Celery/PostgreSQL/Redis on 127.0.0.1
+## (< 15 min); prints figure, target and ratio, writes bench/results.json (docs/performance.md)
+BENCH_DATABASE_URL ?= $(TEST_DATABASE_URL)_bench
 bench: setup
-	DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=$(TEST_BROKER_URL) \
+	BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) CELERY_BROKER_URL=$(TEST_BROKER_URL) \
 		$(BIN)/python -m benchmarks
 
 ## lock: refresh requirements.lock from the current environment

@@ -3,20 +3,20 @@
 DESIGN §8: ≥ 25 comments per request, and never more requests or tokens per window than
 configured, with 4 workers. The window is scaled down (GEMINI_RATE_WINDOW_SECONDS) so a run
 of a few thousand comments crosses several windows in seconds; the algorithm is the same at
-60 s. Requests are counted where the provider counts them: on arrival at the (fake) server.
+60 s. Requests are counted where the provider counts them: on arrival at the (fake) server,
+which answers each after an injected latency (as a real model takes time to answer).
 """
 
 from __future__ import annotations
 
 import json
-import tempfile
+import os
 import time
-from pathlib import Path
 
 from django.conf import settings
-from django.db import connection
 from django.test import override_settings
 
+from benchmarks import harness
 from benchmarks.report import Figure, print_figure
 
 COMMENTS = 3_000
@@ -25,17 +25,18 @@ WORKER_PROCESSES = 4
 WINDOW_SECONDS = 5.0
 REQUESTS_PER_WINDOW = 20  # the run needs 60 requests: at least three windows
 TOKENS_PER_WINDOW = 200_000  # ~30 requests of 50 comments: the request limit binds first
-EVAL_SET = Path(__file__).resolve().parent.parent / "insights" / "data" / "eval.jsonl"
+LATENCY_SECONDS = float(os.environ.get("BENCH_GEMINI_LATENCY", "0.5"))
 
 
 def run() -> list[Figure]:
     if settings.CELERY_TASK_ALWAYS_EAGER:
         print("  skipped: set CELERY_BROKER_URL (a Redis) to run real workers", flush=True)
         return []
-    from tests.fakes.gemini_server import FakeGemini
+    from tests.fakes.gemini_server import Behaviour, FakeGemini
     from tests.rate_windows import most_in_any_window
 
     with FakeGemini() as fake:
+        fake.default = Behaviour.slow(LATENCY_SECONDS)
         seconds = _classify_with_workers(fake)
         requests = fake.requests
     arrivals = [(r.at, _tokens_seen(r)) for r in requests if r.status == 200]
@@ -45,7 +46,7 @@ def run() -> list[Figure]:
         f"  {COMMENTS:,} comments, {len(requests)} requests in {seconds:.1f}s "
         f"({COMMENTS / seconds:,.0f} comments/s) with {WORKER_PROCESSES} worker processes; "
         f"limits {REQUESTS_PER_WINDOW} requests and {TOKENS_PER_WINDOW:,} tokens "
-        f"per {WINDOW_SECONDS:g}s window",
+        f"per {WINDOW_SECONDS:g}s window; {LATENCY_SECONDS:g}s latency per answer",
         flush=True,
     )
     window = f"{WINDOW_SECONDS:g}s window, {WORKER_PROCESSES} workers"
@@ -65,11 +66,11 @@ def _classify_with_workers(fake) -> float:
     """Store COMMENTS PENDENTE comments, enqueue them in batches, time until all are done."""
     from comments.models import Comment
     from insights.pipeline.enqueue import classification_enqueue
-    from tests.worker import purge_broker, start_worker
 
-    _empty_tables()
-    purge_broker()
-    comments = Comment.objects.bulk_create(Comment(text=text) for text in _texts(COMMENTS))
+    harness.tables_empty()
+    harness.broker_purge()
+    texts = harness.sample_texts(COMMENTS)
+    comments = Comment.objects.bulk_create(Comment(text=text) for text in texts)
     env = {
         "CLASSIFIER_BACKEND": "gemini",
         "GOOGLE_API_KEY": fake.api_key,
@@ -79,46 +80,16 @@ def _classify_with_workers(fake) -> float:
         "GEMINI_TPM": str(TOKENS_PER_WINDOW),
         "GEMINI_RATE_WINDOW_SECONDS": str(WINDOW_SECONDS),
     }
-    with tempfile.TemporaryDirectory() as tmp:
-        worker = start_worker(Path(tmp), env=env, concurrency=WORKER_PROCESSES)
-        try:
+    try:
+        with harness.celery_workers(concurrency=WORKER_PROCESSES, env=env):
             started = time.perf_counter()
             with override_settings(CLASSIFY_BATCH_SIZE=BATCH):
                 classification_enqueue(comment_ids=[str(c.id) for c in comments])
-            _wait_until_done(COMMENTS)
-            return time.perf_counter() - started
-        finally:
-            worker.stop()
+            return harness.wait_until_done(COMMENTS, timeout=300, interval=0.1) - started
+    finally:
+        harness.tables_empty()
 
 
 def _tokens_seen(request) -> int:
     """Tokens of one request as the provider bills them: the prompt as sent (chars / 4)."""
     return len(json.dumps(request.body, ensure_ascii=False)) // 4
-
-
-def _texts(count: int) -> list[str]:
-    lines = EVAL_SET.read_text(encoding="utf-8").splitlines()
-    base = [json.loads(line)["texto"] for line in lines if line.strip()]
-    return [f"{base[n % len(base)]} ({n})" for n in range(count)]
-
-
-def _empty_tables() -> None:
-    from comments.models import Comment, CommentTag
-    from insights.models import LLMCall
-
-    with connection.cursor() as cursor:
-        tables = ", ".join(m._meta.db_table for m in (CommentTag, Comment, LLMCall))
-        cursor.execute(f"TRUNCATE {tables}")
-
-
-def _wait_until_done(expected: int, timeout: float = 300) -> None:
-    from comments.models import Comment, Status
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if Comment.objects.filter(status=Status.DONE).count() >= expected:
-            return
-        if Comment.objects.filter(status=Status.FAILED).exists():
-            raise RuntimeError("some comments FALHOU during the Gemini benchmark")
-        time.sleep(0.1)
-    raise RuntimeError(f"the Gemini run did not finish {expected} comments in {timeout}s")

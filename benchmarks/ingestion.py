@@ -1,227 +1,220 @@
-"""Bulk ingestion over HTTP: `POST /api/comentarios` with 1,000 comments per request (DESIGN §8).
+"""Bulk ingestion over HTTP: `POST /api/comentarios`, 1,000 comments per request (DESIGN §8).
 
-Starts gunicorn on a free local port against the bench database, creates an API client with a
-DRF token, and has a few client threads post pre-encoded bodies for a fixed time. Reports the
-comments stored per second and the p99 request latency, then deletes what it stored.
+Four client processes post pre-encoded bodies for a fixed time to gunicorn (production
+settings, gunicorn.conf.py) twice: while one Celery worker classifies what arrives (the
+situation that matters: the worker and the web processes share the cores), and with no
+worker (the ceiling). Each run starts from an empty table, which grows by ~1M rows.
+
+BENCH_INGEST_SEARCH_INDEX=off drops the GIN text-search index(es) of comments_comment for the
+run and restores them after (to measure what the index costs each insert).
 """
 
 from __future__ import annotations
 
+import http.client
 import json
+import multiprocessing
 import os
-import secrets
-import socket
-import statistics
-import subprocess
-import sys
-import threading
 import time
-from pathlib import Path
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from random import Random
+from typing import Any
 
-import requests
+from benchmarks import harness
+from benchmarks.report import Figure, print_figure
 
-from .report import Figure, print_figure
-
-ROOT = Path(__file__).resolve().parent.parent
 ITEMS_PER_REQUEST = 1_000
-DURATION_SECONDS = float(os.environ.get("BENCH_INGEST_SECONDS", "20"))
-# Two clients keep both cores busy; more only queue requests and inflate latency.
-CLIENT_THREADS = int(os.environ.get("BENCH_INGEST_CLIENTS", "2"))
-SERVER_WORKERS = int(os.environ.get("BENCH_INGEST_WORKERS", "4"))
+SECONDS = float(os.environ.get("BENCH_INGEST_SECONDS", "15"))
+CLIENTS = int(os.environ.get("BENCH_INGEST_CLIENTS", "4"))
+WITH_SEARCH_INDEX = os.environ.get("BENCH_INGEST_SEARCH_INDEX", "on") != "off"
 BENCH_EMAIL = "bench-ingestion@alumusic.local"
+WARM_UP_REQUESTS = 3  # per client: every gunicorn worker connected and its code paths warm
 
 
 def run() -> list[Figure]:
-    user, token = _bench_client()
-    port = _free_port()
-    server = _start_server(port)
+    harness.local_model_ensure()
+    harness.tables_empty()
+    _user, token = harness.api_client_token(BENCH_EMAIL)
+    figures: list[Figure] = []
+    index = nullcontext() if WITH_SEARCH_INDEX else _without_search_indexes()
+    with index, harness.gunicorn(ready_path="/api/comentarios?limit=1",
+                                 ready_headers=_headers(token)) as server:  # fmt: skip
+        _print_server(server)
+        figures += _scenario(server, token, worker=True)
+        figures += _scenario(server, token, worker=False)
+    return figures
+
+
+def _scenario(server: harness.Server, token: str, *, worker: bool) -> list[Figure]:
+    label = "while 1 worker classifies" if worker else "no worker"
+    harness.tables_empty()
+    harness.broker_purge()
+    workers = harness.celery_workers(concurrency=1) if worker else nullcontext()
     try:
-        url = f"http://127.0.0.1:{port}/api/comentarios"
-        _wait_until_up(url, token, server)
-        stored, latencies, elapsed = _load(url, token)
+        with workers as running:
+            groups = {"web": lambda: harness.process_tree(server.process.pid),
+                      "PostgreSQL": harness.postgres_backend_pids}  # fmt: skip
+            if running is not None:
+                groups["worker"] = lambda: harness.process_tree(running.pid)
+            meter = harness.CpuMeter(groups)
+            classified_before = _done_count()
+            stored, latencies, elapsed = _load(server.port, token, meter)
+            classified = _done_count() - classified_before
     finally:
-        _stop(server)
-        _clean_up(user)
-    p99 = statistics.quantiles(latencies, n=100)[98] * 1000 if len(latencies) > 1 else 0.0
-    ordered = sorted(latencies)
-    print(
-        f"  {len(latencies)} requests, {stored:,} comments in {elapsed:.1f}s; latency ms: "
-        f"median {ordered[len(ordered) // 2] * 1000:.0f}, "
-        f"p95 {ordered[int(len(ordered) * 0.95)] * 1000:.0f}, max {ordered[-1] * 1000:.0f}",
-        flush=True,
-    )
+        harness.broker_purge()  # tasks for rows about to be truncated
+        harness.tables_empty()
+    rate = stored / elapsed
+    p50 = harness.percentile(latencies, 0.50) * 1000
+    p99 = harness.percentile(latencies, 0.99) * 1000
+    print(f"  {label}: {len(latencies):,} requests, {stored:,} comments in {elapsed:.1f}s from "
+          f"{CLIENTS} clients; latency p50 {p50:.0f} ms, p99 {p99:.0f} ms, max "
+          f"{max(latencies) * 1000:.0f} ms; worker classified {classified:,} "
+          f"({classified / elapsed:,.0f}/s)", flush=True)  # fmt: skip
+    per_thousand = {name: spent / stored * 1e6 for name, spent in meter.spent.items()}
+    print("  CPU ms per 1,000 comments stored: "
+          + ", ".join(f"{name} {ms:.1f}" for name, ms in per_thousand.items())
+          + f"; all cores busy {sum(meter.spent.values()) / elapsed:.2f} of "
+          f"{len(os.sched_getaffinity(0))}", flush=True)  # fmt: skip
+    target = 40_000 if worker else 60_000
     return [
-        print_figure(
-            Figure(
-                "ingestion: comments/s sustained (1,000 per POST)", stored / elapsed, "c/s", 10_000
-            )
-        ),
-        print_figure(
-            Figure("ingestion: p99 request latency", p99, "ms", 250, higher_is_better=False)
-        ),
-    ]
-
-
-def _bench_client() -> tuple[object, str]:
-    from django.contrib.auth.models import Group
-    from rest_framework.authtoken.models import Token
-
-    from accounts.models import API_CLIENTS_GROUP, User
-
-    _clean_up(User.objects.filter(email=BENCH_EMAIL).first())
-    user = User.objects.create_user(email=BENCH_EMAIL, password=None)
-    user.groups.add(Group.objects.get_or_create(name=API_CLIENTS_GROUP)[0])
-    return user, Token.objects.create(user=user).key
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _start_server(port: int) -> subprocess.Popen[bytes]:
-    env = {
-        **os.environ,  # DATABASE_URL already points at the bench database
-        "DEBUG": "false",
-        "SECRET_KEY": secrets.token_urlsafe(50),
-        "THROTTLE_USER": "100000/min",
-        # The bench client is one account posting far past any sane quota, over plain HTTP.
-        "INGEST_QUOTA_PER_MINUTE": "0",
-        "INGEST_QUOTA_PER_DAY": "0",
-        "SECURE_SSL_REDIRECT": "false",
-    }
-    command = [
-        sys.executable, "-m", "gunicorn", "alumusic.wsgi", "-b", f"127.0.0.1:{port}",
-        "-w", str(SERVER_WORKERS), "--log-level", "warning",
+        print_figure(Figure(f"ingestion {label}: comments/s (1,000 per POST)", rate, "c/s",
+                            target)),
+        print_figure(Figure(f"ingestion {label}: p50 request latency", p50, "ms", 250,
+                            higher_is_better=False)),
+        print_figure(Figure(f"ingestion {label}: p99 request latency", p99, "ms", 250,
+                            higher_is_better=False)),
     ]  # fmt: skip
-    return subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
 
 
-def _wait_until_up(url: str, token: str, server: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError("gunicorn exited during start-up")
-        try:
-            response = requests.get(f"{url}?limit=1", headers=_headers(token), timeout=10)
-            if response.status_code == 200:
-                return
-        except (requests.ConnectionError, requests.Timeout):
-            pass
-        time.sleep(0.2)
-    raise RuntimeError("gunicorn did not answer within 60s")
+def _print_server(server: harness.Server) -> None:
+    settings = {k: v for k, v in os.environ.items() if k.startswith("GUNICORN_")}
+    print(f"  gunicorn: {len(server.worker_pids())} worker processes "
+          f"{settings or '(gunicorn.conf.py defaults)'}; search index "
+          f"{'on' if WITH_SEARCH_INDEX else 'off'}", flush=True)  # fmt: skip
+
+
+def _done_count() -> int:
+    from comments.models import Comment, Status
+
+    return Comment.objects.filter(status=Status.DONE).count()
 
 
 def _headers(token: str) -> dict[str, str]:
     return {"Authorization": f"Token {token}", "Content-Type": "application/json"}
 
 
-_PHRASES = (
-    "o novo single ficou ótimo",
-    "o som do show estava baixo demais",
-    "quando vocês lançam o álbum completo?",
-    "a mixagem da faixa três está estranha",
-    "adorei a participação da cantora convidada",
-    "podiam fazer uma turnê pelo nordeste",
-    "o app trava quando abro a letra da música",
-    "ingresso caro para um show tão curto",
-    "essa batida lembra os anos noventa",
-    "a voz está sem graça nessa versão acústica",
-    "promoção imperdível, clique no link da bio",
-    "queria a versão instrumental para ouvir estudando",
-    "melhor clipe do ano, a fotografia é linda",
-    "o refrão gruda na cabeça o dia inteiro",
-    "não entendi por que tiraram a música do streaming",
-    "letra profunda, me emocionei no segundo verso",
-)
+_OPENINGS = (
+    "o novo single ficou ótimo", "o som do show estava baixo demais",
+    "quando vocês lançam o álbum completo?", "a mixagem da faixa três está estranha",
+    "adorei a participação da cantora convidada", "podiam fazer uma turnê pelo nordeste",
+    "o app trava quando abro a letra da música", "ingresso caro para um show tão curto",
+    "essa batida lembra os anos noventa", "a voz está sem graça nessa versão acústica",
+    "promoção imperdível, clique no link da bio", "queria a versão instrumental para estudar",
+    "melhor clipe do ano, a fotografia é linda", "o refrão gruda na cabeça o dia inteiro",
+    "não entendi por que tiraram a música do streaming", "letra profunda, me emocionei",
+)  # fmt: skip
 
 
-def _bodies(count: int = 8) -> list[bytes]:
-    """Pre-encoded bodies of varied texts (server-generated ids: every POST stores new rows).
+def _bodies(count: int = 16) -> list[bytes]:
+    """Pre-encoded bodies of varied texts (server-made ids: every POST stores new rows).
 
-    Varied words matter: the trigram index on the text is the costliest part of an insert,
-    and one repeated sentence would flatter it.
+    Varied words matter: a text-search index costs each insert by its distinct terms, and one
+    repeated sentence would flatter it.
     """
     random = Random(1)
     bodies = []
     for _ in range(count):
-        texts = [
-            f"{random.choice(_PHRASES).capitalize()}, e {random.choice(_PHRASES)} "
-            f"({random.randrange(10**6)})."
-            for _ in range(ITEMS_PER_REQUEST)
-        ]
-        bodies.append(json.dumps([{"texto": text} for text in texts], ensure_ascii=False).encode())
+        texts = [f"{random.choice(_OPENINGS).capitalize()}, e {random.choice(_OPENINGS)} "
+                 f"({random.randrange(10**6)})." for _ in range(ITEMS_PER_REQUEST)]  # fmt: skip
+        bodies.append(json.dumps([{"texto": t} for t in texts], ensure_ascii=False).encode())
     return bodies
 
 
-def _load(url: str, token: str) -> tuple[int, list[float], float]:
+def _load(port: int, token: str, meter: harness.CpuMeter) -> tuple[int, list[float], float]:
+    """CLIENTS processes post for SECONDS after a warm-up; (stored, latencies, elapsed)."""
+    results: Any = multiprocessing.get_context("fork").Queue()
+    start_at = time.time() + 1.0 + 0.2 * CLIENTS  # every client warm before the clock starts
+    clients = [
+        multiprocessing.get_context("fork").Process(
+            target=_client, args=(port, token, n, start_at, results), daemon=True
+        )
+        for n in range(CLIENTS)
+    ]
+    for client in clients:
+        client.start()
+    time.sleep(max(0.0, start_at - time.time()))
+    meter.start()
+    gathered = [results.get(timeout=SECONDS + 120) for _ in clients]
+    meter.stop()
+    for client in clients:
+        client.join(timeout=30)
+    errors = [e for _s, _l, _e, e in gathered if e]
+    if errors:
+        raise RuntimeError(f"ingestion clients failed: {errors[0]}")
+    stored = sum(s for s, _l, _e, _x in gathered)
+    latencies = [t for _s, lat, _e, _x in gathered for t in lat]
+    elapsed = max(e for _s, _l, e, _x in gathered)
+    return stored, latencies, elapsed
+
+
+def _client(port: int, token: str, offset: int, start_at: float, results: Any) -> None:
     bodies, headers = _bodies(), _headers(token)
-    latencies: list[float] = []
-    stored = [0]
-    lock = threading.Lock()
-    _warm_up(url, bodies[0], headers)
-    started = time.perf_counter()
-    deadline = started + DURATION_SECONDS
-
-    def client(offset: int) -> None:
-        session = requests.Session()
-        sent = offset
-        while time.perf_counter() < deadline:
-            begun = time.perf_counter()
-            body = bodies[sent % len(bodies)]
-            sent += 1
-            response = session.post(url, data=body, headers=headers, timeout=30)
-            took = time.perf_counter() - begun
-            response.raise_for_status()
-            with lock:
-                latencies.append(took)
-                stored[0] += len(response.json()["ids_enfileirados"])
-
-    threads = [threading.Thread(target=client, args=(n,)) for n in range(CLIENT_THREADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return stored[0], latencies, time.perf_counter() - started
+    stored, latencies, error = 0, [], ""
+    try:
+        with _connection(port) as connection:
+            for n in range(WARM_UP_REQUESTS):
+                _post(connection, bodies[(offset + n) % len(bodies)], headers)
+            time.sleep(max(0.0, start_at - time.time()))
+            started = time.perf_counter()
+            deadline = started + SECONDS
+            sent = offset
+            while time.perf_counter() < deadline:
+                begun = time.perf_counter()
+                stored += _post(connection, bodies[sent % len(bodies)], headers)
+                latencies.append(time.perf_counter() - begun)
+                sent += 1
+            elapsed = time.perf_counter() - started
+    except Exception as exc:  # reported by the parent, which raises
+        error, elapsed = repr(exc), 0.0
+    results.put((stored, latencies, elapsed, error))
 
 
-def _warm_up(url: str, body: bytes, headers: dict[str, str]) -> None:
-    """Send a few concurrent requests so every worker has connected and imported its code."""
-
-    def post() -> None:
-        requests.post(url, data=body, headers=headers, timeout=60).raise_for_status()
-
-    threads = [threading.Thread(target=post) for _ in range(2 * SERVER_WORKERS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+@contextmanager
+def _connection(port: int) -> Iterator[http.client.HTTPConnection]:
+    connection = http.client.HTTPConnection(harness.HOST, port, timeout=60)
+    try:
+        yield connection
+    finally:
+        connection.close()
 
 
-def _stop(server: subprocess.Popen[bytes]) -> None:
-    if server.poll() is None:
-        os.killpg(server.pid, 15)
-        server.wait(timeout=20)
+def _post(connection: http.client.HTTPConnection, body: bytes, headers: dict[str, str]) -> int:
+    """POST one body (keep-alive; http.client reconnects if the server closed); ids stored."""
+    connection.request("POST", "/api/comentarios", body=body, headers=headers)
+    response = connection.getresponse()
+    payload = response.read()
+    if response.status != 202:
+        raise RuntimeError(f"HTTP {response.status}: {payload[:300]!r}")
+    return len(json.loads(payload)["ids_enfileirados"])
 
 
-def _clean_up(user: object | None) -> None:
-    """Delete the bench user's comments in SQL (the ORM would load every row) and the user."""
-    if user is None:
-        return
+@contextmanager
+def _without_search_indexes() -> Iterator[None]:
+    """Drop the GIN indexes on comments_comment (text search) for the run; recreate after."""
     from django.db import connection
 
-    from alumusic.celery import app
-
     with connection.cursor() as cursor:
-        cursor.execute(
-            "DELETE FROM comments_commenttag WHERE comment_id IN "
-            "(SELECT id FROM comments_comment WHERE submitted_by_id = %s)",
-            [user.pk],
-        )
-        cursor.execute("DELETE FROM comments_comment WHERE submitted_by_id = %s", [user.pk])
-    user.delete()
-    # The server enqueued classification of comments that no longer exist; drop those tasks.
-    with app.connection_for_write() as conn:
-        conn.default_channel.queue_purge("classify")
+        cursor.execute("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = "
+                       "'comments_comment' AND indexdef ILIKE '%USING gin%'")  # fmt: skip
+        dropped = cursor.fetchall()
+        for name, _definition in dropped:
+            cursor.execute(f'DROP INDEX "{name}"')
+    print(f"  dropped for this run: {', '.join(n for n, _d in dropped) or 'none'}", flush=True)
+    try:
+        yield
+    finally:
+        harness.tables_empty()
+        with connection.cursor() as cursor:
+            for _name, definition in dropped:
+                cursor.execute(definition)
