@@ -26,14 +26,16 @@ WORKDIR /app
 COPY . .
 # Static files are collected into the image (whitenoise serves them) and the offline
 # classifier is trained once here, so no container trains it at start. Neither touches the
-# database; the SECRET_KEY below exists only for this build step.
-RUN SECRET_KEY=build-only-not-secret DEBUG=false python manage.py collectstatic --noinput \
-    && SECRET_KEY=build-only-not-secret DEBUG=false python manage.py train_classifier --skip-cv \
+# database.
+# Production settings refuse a weak key, so the build makes a throwaway random one.
+RUN export SECRET_KEY="$(python -c 'import secrets; print(secrets.token_urlsafe(50))')" DEBUG=false \
+    && python manage.py collectstatic --noinput \
+    && python manage.py train_classifier --skip-cv \
     && chown -R app:app /app/var
 USER app
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
-    CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/', timeout=4)" || exit 1
+    CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4)" || exit 1
 # gunicorn reads /app/gunicorn.conf.py: 2 gthread workers per core, 2 threads each, 60 s
 # timeout; GUNICORN_WORKERS, GUNICORN_THREADS, GUNICORN_BIND… override (docs/performance.md).
 ENV GUNICORN_ACCESS_LOG=-

@@ -11,11 +11,20 @@ repository root). Sizing, measured on 2 cores with `make bench` (docs/performanc
   closes every connection after each response). Each thread holds its own database connection
   (CONN_MAX_AGE), so connections = workers x threads per host; keep that under PostgreSQL's
   max_connections across hosts (or put PgBouncer in front).
+
+The HTTP parsing limits and JSON error answers: gunicorn refuses an oversized request line
+(414) or header (431) before Django sees the request, with an HTML body, while every error
+under /api/ and /auth/ must be JSON (issue 11); the path is unknown then, so every such answer
+is JSON.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import socket
+
+import gunicorn.util
 
 
 def _cores() -> int:
@@ -50,3 +59,38 @@ errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 # Behind a proxy on the same host or network; the app trusts X-Forwarded-Proto only.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+
+# gunicorn's maximum; its default (4094) refused ordinary long filter URLs.
+limit_request_line = 8190
+limit_request_fields = 100
+limit_request_field_size = 8190
+
+# Django is not loaded in gunicorn's master, so these few texts cannot go through gettext.
+_MESSAGES = {
+    400: "Requisição HTTP malformada.",
+    403: "Requisição recusada.",
+    414: "A linha de requisição (método e URL) passa do tamanho máximo de %d bytes.",
+    417: "Expectativa não atendida.",
+    431: "Os cabeçalhos da requisição passam do tamanho máximo.",
+    500: "Erro interno do servidor.",
+    501: "Codificação de transferência não suportada.",
+}
+
+
+def write_json_error(sock: socket.socket, status_int: int, reason: str, mesg: str) -> None:
+    """gunicorn.util.write_error's signature and job, answering `{"erro": …}` instead of HTML."""
+    message = _MESSAGES.get(status_int, _MESSAGES[400])
+    if status_int == 414:
+        message %= limit_request_line
+    body = json.dumps({"erro": message}, ensure_ascii=False).encode()
+    head = (
+        f"HTTP/1.1 {status_int} {reason}\r\nConnection: close\r\n"
+        f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+    )
+    gunicorn.util.write_nonblock(sock, head.encode("latin-1") + body)
+
+
+# The workers call `util.write_error` through the module, so replacing it here (in the master,
+# before they fork) covers every worker class.
+gunicorn.util.write_error = write_json_error

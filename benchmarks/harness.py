@@ -10,6 +10,7 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -26,7 +27,8 @@ from benchmarks.report import Figure
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS_PATH = ROOT / "bench" / "results.json"
-BENCH_SECRET_KEY = "bench-only-secret-key-not-for-production-0123456789abcdef"
+# Random per run: production settings refuse weak or well-known keys.
+BENCH_SECRET_KEY = secrets.token_urlsafe(50)
 HOST = "127.0.0.1"  # benchmarks never send traffic anywhere else
 
 
@@ -120,6 +122,11 @@ def production_env(database_url: str | None = None, **extra: str) -> dict[str, s
         "LOG_LEVEL": "WARNING",
         "GUNICORN_LOG_LEVEL": "warning",
         "PYTHONUNBUFFERED": "1",
+        # Plain HTTP on 127.0.0.1, and one bench account posting far past any sane quota.
+        "SECURE_SSL_REDIRECT": "false",
+        "INGEST_QUOTA_PER_MINUTE": "0",
+        "INGEST_QUOTA_PER_DAY": "0",
+        "THROTTLE_USER": "1000000/min",
         **extra,
     }
 

@@ -26,7 +26,17 @@ class Category(models.TextChoices):
 
 
 class Source(models.TextChoices):
-    API = "api", _("API")
-    UPLOAD = "upload", _("Upload de arquivo")
-    IMPORT = "import", _("Importação (manage.py)")
-    ADMIN = "admin", _("Admin")
+    API = "api", _("API de parceiros")
+    UPLOAD = "upload", _("Arquivo enviado pela API")
+    IMPORT = "import", _("Importação em lote (operação)")
+    ADMIN = "admin", _("Painel da curadoria")
+
+
+class FailureKind(models.TextChoices):
+    """Why the last attempt failed: decides whether FALHOU is retried by itself later."""
+
+    NONE = "", _("Nenhuma")
+    # The provider or the infrastructure failed (outage, 429, 5xx, timeout, broker loss).
+    TRANSIENT = "transient", _("Transitória")
+    # The comment itself cannot be classified as sent (blocked, refused, a permanent 4xx).
+    PERMANENT = "permanent", _("Permanente")

@@ -54,6 +54,9 @@ class ClassificationFailure:
     id: str
     reason: str
     retryable: bool = True
+    # The provider or the infrastructure failed, not this comment: retried until the time budget
+    # (CLASSIFY_RETRY_BUDGET) runs out instead of counting against the comment's attempts.
+    transient: bool = False
 
 
 @dataclass(frozen=True)
@@ -68,12 +71,25 @@ class BatchResult:
 
 
 class BackendError(Exception):
-    """The whole call failed; `retryable` says if a retry may help, `retry_after` when (server)."""
+    """The whole call failed; `retryable` says if a retry may help, `retry_after` when (server).
 
-    def __init__(self, message: str, *, retryable: bool, retry_after: float | None = None) -> None:
+    `transient` (default: the same as `retryable`) marks an outage of the provider or of our
+    infrastructure (429, 5xx, timeouts, an unreachable limiter) as opposed to an answer that
+    was unusable; only outages retry on the time budget.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        retryable: bool,
+        retry_after: float | None = None,
+        transient: bool | None = None,
+    ) -> None:
         super().__init__(message)
         self.retryable = retryable
         self.retry_after = retry_after
+        self.transient = retryable if transient is None else transient
 
 
 class ClassifierBackend(Protocol):

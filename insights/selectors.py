@@ -6,18 +6,38 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from enum import StrEnum
 
 import redis
 from django.conf import settings
-from django.db.models import Count, Min, QuerySet, Sum
+from django.db.models import Count, F, Min, QuerySet, Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from comments.models import Comment, Status
-from insights.models import LLMCall
+from comments.selectors import comments_reviewed_gold
+from insights.classifiers.local.corpus import CorpusItem
+from insights.models import CallOutcome, LLMCall
 
 logger = logging.getLogger(__name__)
 
 BROKER_QUEUES = ("classify", "reports", "default")
+GOLD_WRITER = "curadoria"  # the `writer` of reviewed comments used as labelled items
+
+
+def reviewed_gold_items() -> list[CorpusItem]:
+    """Curator-reviewed comments as labelled items (tags only when a curator set them too)."""
+    return [
+        CorpusItem(
+            text=comment.text,
+            category=str(comment.category),
+            tags=tuple(ct.tag.code for ct in comment.comment_tags.all())
+            if comment.tags_set_by_human
+            else (),
+            writer=GOLD_WRITER,
+        )
+        for comment in comments_reviewed_gold().iterator(chunk_size=2_000)
+    ]
 
 
 def comment_ids_page(
@@ -101,3 +121,95 @@ def broker_queue_lengths() -> dict[str, int] | None:
     except redis.RedisError:
         logger.warning("Could not read queue lengths from the broker", exc_info=True)
         return None
+
+
+# Outcomes that prove the provider answered (a PARTIAL answer is still an answer).
+_ANSWERED = (CallOutcome.OK, CallOutcome.PARTIAL)
+
+
+def llm_provider_answering(*, since: datetime) -> bool:
+    """Whether the configured classifier answered lately: its latest call since `since` was OK.
+
+    The local backend has no provider to wait for; with Gemini and no call in the window the
+    answer is unknown, which counts as no (the caller then probes with one batch).
+    """
+    if settings.CLASSIFIER_BACKEND != "gemini":
+        return True
+    latest = (
+        LLMCall.objects.filter(backend="gemini", created_at__gte=since)
+        .order_by("-created_at")
+        .values_list("outcome", flat=True)
+        .first()
+    )
+    return latest in _ANSWERED
+
+
+class BudgetLevel(StrEnum):
+    OK = "ok"
+    WARNING = "warning"  # past LLM_BUDGET_WARNING_RATIO of the day's budget
+    EXHAUSTED = "exhausted"  # Gemini stopped for the day; the local model classifies
+    UNLIMITED = "unlimited"
+
+
+@dataclass(frozen=True)
+class LlmBudgetStatus:
+    """Today's Gemini token spend against GEMINI_DAILY_TOKEN_BUDGET, for the dashboard alert."""
+
+    level: BudgetLevel
+    tokens_used: int
+    tokens_budget: int  # 0: no budget configured
+    resets_at: datetime
+    message: str  # pt-BR, for the curators' dashboard ("" when there is nothing to say)
+
+    @property
+    def exhausted(self) -> bool:
+        return self.level == BudgetLevel.EXHAUSTED
+
+
+def llm_budget_status(*, now: datetime | None = None) -> LlmBudgetStatus:
+    """Tokens Gemini used today (São Paulo midnight to midnight) and the alert level."""
+    now = now or timezone.now()
+    day_start = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    used = (
+        LLMCall.objects.filter(backend="gemini", created_at__gte=day_start).aggregate(
+            total=Sum(F("input_tokens") + F("output_tokens") + F("thinking_tokens"))
+        )["total"]
+        or 0
+    )
+    budget = settings.GEMINI_DAILY_TOKEN_BUDGET
+    level = _budget_level(used, budget)
+    return LlmBudgetStatus(
+        level=level,
+        tokens_used=used,
+        tokens_budget=budget,
+        resets_at=day_start + timedelta(days=1),
+        message=_budget_message(level, used, budget),
+    )
+
+
+def _budget_level(used: int, budget: int) -> BudgetLevel:
+    if budget <= 0:
+        return BudgetLevel.UNLIMITED
+    if used >= budget:
+        return BudgetLevel.EXHAUSTED
+    if used >= budget * settings.LLM_BUDGET_WARNING_RATIO:
+        return BudgetLevel.WARNING
+    return BudgetLevel.OK
+
+
+def _budget_message(level: BudgetLevel, used: int, budget: int) -> str:
+    # pt-BR digit grouping ("1.234.567"), whatever the process locale.
+    values = {"usados": f"{used:,}".replace(",", "."), "orcamento": f"{budget:,}".replace(",", ".")}
+    if level == BudgetLevel.EXHAUSTED:
+        return (
+            _(
+                "Orçamento diário do Gemini esgotado (%(usados)s de %(orcamento)s tokens): "
+                "o modelo local classifica até a meia-noite."
+            )
+            % values
+        )
+    if level == BudgetLevel.WARNING:
+        return _("Orçamento diário do Gemini quase no fim: %(usados)s de %(orcamento)s tokens.") % (
+            values
+        )
+    return ""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 
 from insights.pipeline.classify import comments_classify
+from insights.pipeline.recovery import comments_retry_transient_failures
 from insights.pipeline.sweep import comments_sweep
 
 
@@ -18,3 +19,9 @@ def classify_batch(comment_ids: list[str], backend_name: str | None = None) -> N
 def sweep_stuck_comments() -> None:
     """Beat task: re-enqueue comments no task will finish (DESIGN §4.3)."""
     comments_sweep()
+
+
+@shared_task(name="insights.tasks.retry_transient_failures")
+def retry_transient_failures() -> None:
+    """Beat task: FALHOU comments of a transient failure get another try (issue 11)."""
+    comments_retry_transient_failures()

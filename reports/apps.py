@@ -1,4 +1,4 @@
-"""App config of `reports`."""
+"""App config of `reports`: wires the signal receivers (and so the tasks) at start-up."""
 
 from django.apps import AppConfig
 
@@ -8,5 +8,4 @@ class ReportsConfig(AppConfig):
     verbose_name = "Relatórios"
 
     def ready(self) -> None:
-        # Tasks are imported so services can enqueue them by name in any process, eager too.
-        from reports import tasks  # noqa: F401
+        from reports import receivers  # noqa: F401

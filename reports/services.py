@@ -8,7 +8,6 @@ import logging
 import time
 from datetime import datetime, timedelta
 
-from celery import current_app
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
@@ -24,6 +23,7 @@ from .charts import charts_draw
 from .locks import local_lock_release, transaction_lock_try
 from .models import ReportSnapshot, Stakeholder
 from .rollup import local_today, recent_start, rollup_refresh
+from .signals import snapshot_built
 from .snapshot import payload_build
 
 logger = logging.getLogger(__name__)
@@ -46,7 +46,9 @@ def snapshot_build(*, full: bool | None = None) -> ReportSnapshot | None:
             snapshot = _build_locked(full=full)
         finally:
             local_lock_release(SNAPSHOT_LOCK)
-    transaction.on_commit(_enqueue_alert_notifications)
+    transaction.on_commit(
+        lambda: snapshot_built.send(sender=ReportSnapshot, snapshot_id=snapshot.pk)
+    )
     return snapshot
 
 
@@ -94,19 +96,6 @@ def _prune_old_snapshots() -> None:
         : settings.REPORT_SNAPSHOTS_KEPT
     ]
     ReportSnapshot.objects.exclude(id__in=list(keep)).delete()
-
-
-ALERTS_NOTIFY_TASK = "reports.tasks.alerts_notify"
-
-
-def _enqueue_alert_notifications() -> None:
-    """E-mail new alerts from a task (the build must not wait on SMTP); a broker outage is
-    logged only: the next build enqueues again, and unsent alerts stay unsent until then."""
-    try:
-        # By name, like the classify pipeline: the task module imports services, never back.
-        current_app.signature(ALERTS_NOTIFY_TASK).delay()
-    except Exception:  # kombu raises several types when Redis is unreachable
-        logger.exception("Could not enqueue the spike alert notifications")
 
 
 # --- stakeholders ------------------------------------------------------------------------------

@@ -72,3 +72,41 @@ def test_dockerfile_builds_in_two_stages_and_runs_gunicorn_as_a_non_root_user():
     assert "collectstatic --noinput" in dockerfile
     assert "HEALTHCHECK" in dockerfile
     assert 'CMD ["gunicorn", "alumusic.wsgi"' in dockerfile
+
+
+def test_compose_commits_no_secret_and_reads_them_from_the_env_file(compose):
+    text = (ROOT / "docker-compose.yml").read_text()
+    postgres = compose["services"]["postgres"]["environment"]
+
+    assert postgres["POSTGRES_PASSWORD"].startswith("${POSTGRES_PASSWORD:?")
+    assert "${POSTGRES_PASSWORD:?" in compose["services"]["web"]["environment"]["DATABASE_URL"]
+    assert "alumusic:alumusic@" not in text
+    assert ".env" in (ROOT / ".gitignore").read_text().split()
+
+
+def test_web_is_healthy_only_when_ready_and_the_image_checks_liveness(compose):
+    web_check = " ".join(compose["services"]["web"]["healthcheck"]["test"])
+
+    assert "/readyz" in web_check
+    assert "/healthz" in (ROOT / "Dockerfile").read_text()
+
+
+def test_workers_are_recycled_by_task_count_and_memory(compose):
+    worker = " ".join(compose["services"]["worker"]["command"])
+
+    assert "--max-tasks-per-child=" in worker
+    assert "--max-memory-per-child=" in worker
+
+
+def test_the_procfile_starts_web_worker_and_beat_like_compose(compose):
+    lines = dict(
+        line.split(":", 1)
+        for line in (ROOT / "Procfile").read_text().splitlines()
+        if line and not line.startswith("#")
+    )
+
+    assert set(lines) == {"web", "worker", "beat"}
+    assert "gunicorn alumusic.wsgi" in lines["web"]
+    assert "-Q classify,reports,default" in lines["worker"]
+    assert "--max-tasks-per-child=" in lines["worker"]
+    assert "django_celery_beat.schedulers:DatabaseScheduler" in lines["beat"]

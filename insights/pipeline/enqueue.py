@@ -79,7 +79,12 @@ def comments_requeue_failed(
         failed = Comment.objects.filter(id__in=store.as_uuids(comment_ids), status=Status.FAILED)
         requeued = [str(pk) for pk in failed.values_list("id", flat=True)]
         Comment.objects.filter(id__in=requeued, status=Status.FAILED).update(
-            status=Status.PENDING, attempts=0, last_error="", enqueued_at=timezone.now()
+            status=Status.PENDING,
+            attempts=0,
+            last_error="",
+            failure_kind="",
+            retrying_since=None,
+            enqueued_at=timezone.now(),
         )
         if enqueue:
             transaction.on_commit(

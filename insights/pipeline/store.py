@@ -17,9 +17,11 @@ from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import F, QuerySet
+from django.db.models.functions import Coalesce, Greatest
 
-from comments.models import Comment, CommentTag, Status, Tag, TagOrigin
+from comments.models import Comment, CommentTag, FailureKind, Status, Tag, TagOrigin
 from common.db import is_postgres
+from common.redaction import redact
 from insights.domain import Classification
 
 logger = logging.getLogger(__name__)
@@ -35,6 +37,8 @@ class ClaimedComment:
     id: str
     text: str
     attempts: int
+    # When the current run of transient failures began (None: the last attempt was not one).
+    retrying_since: datetime | None = None
 
 
 def as_uuids(ids: Iterable[object]) -> list[uuid.UUID]:
@@ -53,7 +57,7 @@ def claim(ids: Sequence[uuid.UUID], token: datetime) -> list[ClaimedComment]:
     if not ids:
         return []
     rows = _claim_postgres(ids, token) if is_postgres() else _claim_portable(ids, token)
-    return [ClaimedComment(str(pk), text, attempts) for pk, text, attempts in rows]
+    return [ClaimedComment(str(pk), *fields) for pk, *fields in rows]
 
 
 def _claim_postgres(ids: Sequence[uuid.UUID], token: datetime) -> list[tuple]:
@@ -68,7 +72,7 @@ def _claim_postgres(ids: Sequence[uuid.UUID], token: datetime) -> list[tuple]:
         UPDATE {_COMMENT} AS c
         SET status = %s, claimed_at = %s, attempts = c.attempts + 1
         FROM claimable WHERE c.id = claimable.id
-        RETURNING c.id, c.text, c.attempts
+        RETURNING c.id, c.text, c.attempts, c.retrying_since
     """
     with connection.cursor() as cursor:
         cursor.execute(sql, [list(ids), Status.PENDING, Status.PROCESSING, token])
@@ -81,7 +85,7 @@ def _claim_portable(ids: Sequence[uuid.UUID], token: datetime) -> list[tuple]:
         status=Status.PROCESSING, claimed_at=token, attempts=F("attempts") + 1
     )
     mine = Comment.objects.filter(id__in=ids, status=Status.PROCESSING, claimed_at=token)
-    return list(mine.values_list("id", "text", "attempts"))
+    return list(mine.values_list("id", "text", "attempts", "retrying_since"))
 
 
 @dataclass(frozen=True)
@@ -131,6 +135,7 @@ def _write_postgres(
             category = {kept["category"]}, confidence = {kept["confidence"]},
             margin = {kept["margin"]}, needs_review = {_KEEP_IF_HUMAN.format("needs_review")},
             status = %s, classified_at = %s, claimed_at = NULL, last_error = '',
+            failure_kind = '', retrying_since = NULL,
             classifier_backend = v.backend, classifier_model = v.model,
             prompt_version = v.prompt_version
         FROM (VALUES {values_sql})
@@ -160,7 +165,8 @@ def _write_portable(
         if c.id not in current:
             continue
         fields = {"status": Status.DONE, "classified_at": now, "claimed_at": None}
-        fields |= {"last_error": "", "classifier_backend": c.backend[:20]}
+        fields |= {"last_error": "", "failure_kind": "", "retrying_since": None}
+        fields |= {"classifier_backend": c.backend[:20]}
         fields |= {"classifier_model": c.model[:100], "prompt_version": c.prompt_version[:50]}
         if not current[c.id][0]:
             fields |= {"category": c.category, "confidence": c.confidence, "margin": c.margin}
@@ -246,16 +252,43 @@ def _final(tag_id: int, merged_into: dict[int, int | None]) -> int:
     return tag_id
 
 
-def release(ids: Sequence[str], token: datetime, *, reason: str, due_at: datetime) -> int:
-    """Put claimed comments back to PENDENTE for a retry due at `due_at`."""
-    return _claimed(ids, token).update(
-        status=Status.PENDING, claimed_at=None, enqueued_at=due_at, last_error=reason
-    )
+def release(
+    ids: Sequence[str],
+    token: datetime,
+    *,
+    reason: str,
+    due_at: datetime,
+    transient: bool = False,
+    now: datetime | None = None,
+) -> int:
+    """Put claimed comments back to PENDENTE for a retry due at `due_at`.
+
+    A transient failure (an outage, not the comment's fault) gives the attempt back and starts
+    the retry-budget clock if it is not running yet.
+    """
+    fields: dict[str, Any] = {"status": Status.PENDING, "claimed_at": None}
+    fields |= {"enqueued_at": due_at, "last_error": redact(reason)}
+    if transient:
+        fields["attempts"] = Greatest(F("attempts") - 1, 0)
+        fields["retrying_since"] = Coalesce(F("retrying_since"), now or due_at)
+        fields["failure_kind"] = FailureKind.TRANSIENT
+    return _claimed(ids, token).update(**fields)
 
 
-def fail(ids: Sequence[str], token: datetime, *, reason: str) -> int:
-    """Mark claimed comments FALHOU, keeping `reason` for the curators and operators."""
-    return _claimed(ids, token).update(status=Status.FAILED, claimed_at=None, last_error=reason)
+def fail(ids: Sequence[str], token: datetime, *, reason: str, kind: FailureKind) -> int:
+    """Mark claimed comments FALHOU, keeping `reason` (redacted) and its kind.
+
+    A transient one gives its attempt back (an outage is not the comment's fault) and keeps
+    `retrying_since`, so a beat re-try during a continued outage fails again after one call
+    instead of starting a new budget.
+    """
+    fields: dict[str, Any] = {"status": Status.FAILED, "claimed_at": None}
+    fields |= {"last_error": redact(reason), "failure_kind": kind}
+    if kind == FailureKind.TRANSIENT:
+        fields["attempts"] = Greatest(F("attempts") - 1, 0)
+    else:
+        fields["retrying_since"] = None
+    return _claimed(ids, token).update(**fields)
 
 
 def _claimed(ids: Sequence[str], token: datetime) -> QuerySet[Comment]:

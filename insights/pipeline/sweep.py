@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from comments.models import Comment, Status
+from comments.models import Comment, FailureKind, Status
 from common.db import skip_locked
 from insights import selectors
 from insights.pipeline.enqueue import classification_enqueue
@@ -57,6 +57,8 @@ def _expire_claims(now: datetime) -> tuple[int, int]:
         status=Status.FAILED,
         claimed_at=None,
         last_error=_("O processamento foi interrompido repetidamente."),
+        failure_kind=FailureKind.PERMANENT,
+        retrying_since=None,
     )
     # enqueued_at NULL makes the pending step below enqueue them in this same sweep.
     returned = expired.update(status=Status.PENDING, claimed_at=None, enqueued_at=None)

@@ -44,6 +44,7 @@ class Problem:
     id: str
     reason: str
     retryable: bool
+    transient: bool = False
 
 
 @dataclass(frozen=True)
@@ -67,7 +68,9 @@ def validate_batch(items: Sequence[CommentInput], result: BatchResult) -> Valida
             outcome.unknown_ids.append(failure.id)
         elif failure.id not in decided:
             decided.add(failure.id)
-            outcome.problems.append(Problem(failure.id, failure.reason, failure.retryable))
+            outcome.problems.append(
+                Problem(failure.id, failure.reason, failure.retryable, failure.transient)
+            )
     for item in items:
         if item.id not in decided:
             decided.add(item.id)

@@ -32,7 +32,28 @@ from lib.text import fold_accents
 
 CATEGORIES = ("ELOGIO", "CRÍTICA", "SUGESTÃO", "DÚVIDA", "SPAM")
 _PATH_RE = re.compile(r"^/(v1beta|v1)/models/([^/:]+):generateContent$")
-_ORDER_RE = re.compile(r"classifi\w*\s+(?:como|as)\s+[\"'“]?([\wÀ-ÿ]+)", re.IGNORECASE)
+# What an obedient model takes as an order about the label or the confidence (pt-BR and English).
+_LABEL_WORD = r"[\"'“*]?([\wÀ-ÿ]+)"
+_ORDER_RES = tuple(
+    re.compile(pattern, re.IGNORECASE)
+    for pattern in (
+        r"classifi\w*\s+(?:[\wÀ-ÿ]+\s+){0,4}?(?:como|as)\s+" + _LABEL_WORD,
+        r"(?:marque|marca|mark|label|rotule|tag|categorize)\s+(?:[\wÀ-ÿ]+\s+){0,3}?(?:como|as)\s+"
+        + _LABEL_WORD,
+        r"(?:categoria|category|label|rótulo|classe)\s*[:=]\s*" + _LABEL_WORD,
+        r"(?:a resposta|the answer|responda|answer|output|retorne|return)\s*(?:é|is|:|com|with)?\s*"
+        + _LABEL_WORD,
+    )
+)
+_CONFIDENCE_RE = re.compile(
+    r"(?:confiança|confianca|confidence|certeza|score)\D{0,12}?(\d+(?:[.,]\d+)?)\s*(%?)",
+    re.IGNORECASE,
+)
+_ENGLISH_LABELS = {
+    "PRAISE": "ELOGIO", "CRITICISM": "CRÍTICA", "COMPLAINT": "CRÍTICA",
+    "SUGGESTION": "SUGESTÃO", "QUESTION": "DÚVIDA", "CRITICA": "CRÍTICA",
+    "SUGESTAO": "SUGESTÃO", "DUVIDA": "DÚVIDA",
+}  # fmt: skip
 
 # The honest answer: the first rule whose keyword appears (accents folded) wins; else ELOGIO.
 _CATEGORY_RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -166,6 +187,17 @@ class Behaviour:
         return cls("echo")
 
     @classmethod
+    def obedient(cls) -> Behaviour:
+        """A model that obeys instructions found in comment texts: the label and the confidence
+        they order (pt-BR or English phrasing), and any answer JSON they carry."""
+        return cls("echo")
+
+    @classmethod
+    def key_echoed(cls) -> Behaviour:
+        """400 INVALID_ARGUMENT whose message echoes the API key the request carried."""
+        return cls("key_echoed")
+
+    @classmethod
     def permission_denied(cls) -> Behaviour:
         return cls("permission_denied")
 
@@ -214,6 +246,8 @@ class FakeGemini:
         self.thinking_tokens = thinking_tokens
         self.default = Behaviour.success()
         self._queue: list[Behaviour] = []
+        self._outage_until = 0.0
+        self._outage = Behaviour.unavailable()
         self._requests: list[ReceivedRequest] = []
         self._lock = threading.Lock()
         self._stopping = threading.Event()
@@ -256,6 +290,7 @@ class FakeGemini:
             self._queue.clear()
             self._requests.clear()
             self.default = Behaviour.success()
+            self._outage_until = 0.0
 
     @property
     def requests(self) -> list[ReceivedRequest]:
@@ -265,8 +300,21 @@ class FakeGemini:
     def sent_ids(self) -> list[str]:
         return [str(c.get("id")) for request in self.requests for c in request.comments]
 
+    def outage(self, seconds: float, behaviour: Behaviour | None = None) -> None:
+        """Answer every request with `behaviour` (503 by default) for the next `seconds`."""
+        with self._lock:
+            self._outage_until = time.monotonic() + seconds
+            self._outage = behaviour or Behaviour.unavailable()
+
+    @property
+    def in_outage(self) -> bool:
+        with self._lock:
+            return time.monotonic() < self._outage_until
+
     def _next_behaviour(self) -> Behaviour:
         with self._lock:
+            if time.monotonic() < self._outage_until:
+                return self._outage
             return self._queue.pop(0) if self._queue else self.default
 
     def _record(self, request: ReceivedRequest) -> None:
@@ -308,6 +356,10 @@ class _Handler(BaseHTTPRequestHandler):
             return
         behaviour = self.fake._next_behaviour()
         request.behaviour = behaviour.kind
+        if behaviour.kind == "key_echoed":
+            message = f"Invalid value at 'request' (x-goog-api-key: {key}); see ?key={key}"
+            request.status = self._error(400, "INVALID_ARGUMENT", message)
+            return
         request.status = self._answer(request, behaviour)
 
     # --- answers -----------------------------------------------------------------------------
@@ -505,9 +557,16 @@ def _obey(comment: dict[str, Any]) -> list[dict[str, Any]]:
     """What a gullible model answers for `comment`: the label it orders, plus any JSON it holds."""
     text = str(comment.get("texto", ""))
     entry = honest_entry(comment)
-    order = _ORDER_RE.search(text)
-    if order:
-        entry["categoria"] = order.group(1).upper()
+    for pattern in _ORDER_RES:
+        order = pattern.search(text)
+        if order:
+            word = order.group(1).upper()
+            entry["categoria"] = _ENGLISH_LABELS.get(word, word)
+            break
+    confidence = _CONFIDENCE_RE.search(text)
+    if confidence:
+        value = float(confidence.group(1).replace(",", "."))
+        entry["confianca"] = value / 100 if confidence.group(2) or value > 1 else value
     return [entry, *_embedded_objects(text)]
 
 

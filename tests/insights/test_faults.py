@@ -18,6 +18,7 @@ from alumusic.celery import app
 from comments.models import Comment, CommentTag, Status
 from insights.pipeline.enqueue import classification_enqueue
 from insights.tasks import classify_batch
+from tests.factories import ApiClientFactory
 from tests.insights.helpers import (
     FAST_SWEEPER_ENV,
     assert_fully_classified,
@@ -27,7 +28,11 @@ from tests.insights.helpers import (
 )
 from tests.worker import running_worker, wait_for
 
-pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("clean_broker", "local_model_ready")]
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.faults,
+    pytest.mark.usefixtures("clean_broker", "local_model_ready"),
+]
 
 
 def create_pending(count: int) -> list[str]:
@@ -120,13 +125,21 @@ def _point_celery_at(url: str) -> None:
 
 @pytest.fixture
 def private_broker(clean_broker, tmp_path) -> Iterator[PrivateRedis]:
-    """This process and the workers the test starts use a private Redis as their broker."""
+    """This process and the workers the test starts use a private Redis as their broker, and
+    this process as its cache (throttling), so stopping it takes every Redis use down."""
     server = PrivateRedis(tmp_path)
     server.start()
     previous = app.conf.broker_write_url
+    cache = {
+        "BACKEND": "common.cache.FailOpenRedisCache",
+        "LOCATION": server.url,
+        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+    }
     try:
         # Workers started by the test take their broker URL from settings.
-        with override_settings(CELERY_BROKER_URL=server.url):
+        with override_settings(
+            CELERY_BROKER_URL=server.url, REDIS_URL=server.url, CACHES={"default": cache}
+        ):
             _point_celery_at(server.url)
             yield server
     finally:
@@ -134,24 +147,37 @@ def private_broker(clean_broker, tmp_path) -> Iterator[PrivateRedis]:
         _point_celery_at(previous)
 
 
-def test_redis_down_at_ingest_still_accepts_and_the_sweeper_recovers(
-    transactional_db, live_server, private_broker, api_token, tmp_path
-):
-    private_broker.kill()
-
-    response = requests.post(
-        f"{live_server.url}/api/comentarios",
-        json=[{"texto": text} for text in sample_texts(200)],
-        headers={"Authorization": f"Token {api_token}"},
+def post(base_url: str, token: str, texts: list[str]) -> requests.Response:
+    return requests.post(
+        f"{base_url}/api/comentarios",
+        json=[{"texto": text} for text in texts],
+        headers={"Authorization": f"Token {token}"},
         timeout=60,
     )
 
-    assert response.status_code == 202, response.text
-    assert status_counts() == {Status.PENDING: 200}
-    private_broker.restart()
+
+def test_redis_stopped_during_ingestion_and_restarted_empty_loses_nothing(
+    transactional_db, live_server, private_broker, api_token, tmp_path
+):
+    texts = sample_texts(300)
+    first = post(live_server.url, api_token, texts[:100])
+    private_broker.kill()  # broker, cache and throttling all gone mid-ingestion
+
+    during = post(live_server.url, api_token, texts[100:])
+    user = ApiClientFactory()
+    login = requests.post(
+        f"{live_server.url}/auth/login",
+        json={"email": user.email, "password": "senha-Forte-123"},
+        timeout=30,
+    )
+
+    assert (first.status_code, during.status_code, login.status_code) == (202, 202, 200)
+    assert Comment.objects.count() == 300
+    private_broker.restart()  # no persistence: the queued tasks of the first post are gone
     with running_worker(tmp_path, env=FAST_SWEEPER_ENV, beat=True):
-        wait_until_all_done(200, timeout=90)
+        wait_until_all_done(300, timeout=90)
     assert_fully_classified()
+    assert set(Comment.objects.values_list("attempts", flat=True)) == {1}
 
 
 def test_duplicate_delivery_to_two_worker_processes_classifies_each_comment_once(

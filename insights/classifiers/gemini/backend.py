@@ -223,7 +223,8 @@ class GeminiBackend:
             )
         except InvalidOutput as error:
             self._log(chunk, CallOutcome.INVALID_OUTPUT, started, error=str(error), **log)
-            raise BackendError(str(error), retryable=True) from error
+            # An unusable answer, not an outage: it counts against the comments' attempts.
+            raise BackendError(str(error), retryable=True, transient=False) from error
         outcome = CallOutcome.OK if parsed.complete else CallOutcome.PARTIAL
         self._log(chunk, outcome, started, error=_describe_partial(parsed), **log)
         return _Answer(parsed=parsed)
@@ -266,7 +267,9 @@ def _fail_remaining(
     logger.warning("Gemini call failed after partial progress: %s", error)
     for chunk in chunks:
         result.failures.extend(
-            ClassificationFailure(id=item.id, reason=str(error), retryable=error.retryable)
+            ClassificationFailure(
+                id=item.id, reason=str(error), retryable=error.retryable, transient=error.transient
+            )
             for item in chunk
         )
     # The server's delay (429 RetryInfo) must still reach the retry of these failures.

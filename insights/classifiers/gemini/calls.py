@@ -9,6 +9,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import DatabaseError, transaction
 
+from common.redaction import redact
 from insights.models import CallOutcome, LLMCall
 
 logger = logging.getLogger(__name__)
@@ -76,7 +77,7 @@ def llm_call_record(
                 latency_ms=max(0, latency_ms),
                 cost_usd=llm_call_cost(model=model, usage=usage),
                 outcome=outcome,
-                error=error[:2000],
+                error=redact(error)[:2000],
             )
     except DatabaseError:
         logger.exception("Could not log a %s call to %s (%s)", backend, model, outcome)

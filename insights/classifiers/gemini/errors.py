@@ -15,6 +15,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 from google.genai import errors as genai_errors
 
+from common.redaction import redact
 from insights.domain import BackendError
 from insights.models import CallOutcome
 
@@ -45,18 +46,20 @@ def backend_error_for(error: Exception) -> tuple[CallOutcome, BackendError] | No
         message = _("tempo esgotado esperando o Gemini (%s)") % type(error).__name__
         return CallOutcome.TIMEOUT, BackendError(message, retryable=True)
     if isinstance(error, TRANSPORT_ERRORS):
-        message = _("falha de conexão com o Gemini: %s") % error
+        message = _("falha de conexão com o Gemini: %s") % redact(str(error))
         return CallOutcome.SERVER_ERROR, BackendError(message, retryable=True)
     if isinstance(error, json.JSONDecodeError | genai_errors.UnknownApiResponseError):
         # The SDK raises a bare JSONDecodeError when a 200's body is not JSON.
-        message = _("resposta do Gemini não é JSON: %s") % error
+        message = _("resposta do Gemini não é JSON: %s") % redact(str(error))
         return CallOutcome.INVALID_OUTPUT, BackendError(message, retryable=True)
     return None
 
 
 def _api_error(error: genai_errors.APIError) -> tuple[CallOutcome, BackendError]:
     code = error.code or 0
-    summary = f"Gemini {code} {error.status or ''}: {str(error.message or '')[:300]}".strip()
+    # The provider may echo the request, API key included (issue 11): redacted at the source.
+    message = redact(str(error.message or ""))[:300]
+    summary = f"Gemini {code} {error.status or ''}: {message}".strip()
     retry_after = _retry_delay(error)
     if code == 429:
         return CallOutcome.RATE_LIMITED, BackendError(

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import redis
 from django.utils.translation import gettext as _
 
+from common.degraded import degraded_record
 from insights.domain import BackendError
 
 logger = logging.getLogger(__name__)
@@ -147,15 +148,19 @@ class RedisRateLimiter(RateLimiter):
         super().__init__(**limits)  # type: ignore[arg-type]
         self._keys = [key, f"{key}:seq"]
         self._script = client.register_script(_ACQUIRE_LUA)
+        # Fail open (issue 11): with Redis unreachable each process keeps the limits on its own;
+        # several workers may then overshoot together, which the provider answers with a 429
+        # that the pipeline retries, instead of every call failing.
+        self._fallback = LocalRateLimiter(**limits)
 
     def _try_acquire(self, tokens: int) -> tuple[float | None, float]:
         args = [int(self.window_seconds * 1_000_000), self.requests_per_window]
         args += [self.tokens_per_window, tokens]
         try:
             granted, value = self._script(keys=self._keys, args=args)
-        except redis.RedisError as error:
-            message = _("limitador de requisições indisponível: %s") % error
-            raise BackendError(message, retryable=True) from error
+        except (redis.RedisError, OSError) as error:
+            degraded_record("gemini.ratelimit", error)
+            return self._fallback._try_acquire(tokens)
         if granted:
             return value / 1_000_000, 0.0
         return None, value / 1_000_000
@@ -207,6 +212,7 @@ def rate_limiter_build(
         **options,
     }
     if redis_url:
-        client = redis.Redis.from_url(redis_url)
+        # Short timeouts: an unreachable Redis falls back to the local limiter within a second.
+        client = redis.Redis.from_url(redis_url, socket_timeout=1, socket_connect_timeout=1)
         return RedisRateLimiter(client=client, key=f"alumusic:ratelimit:{name}", **limits)
     return LocalRateLimiter(**limits)
