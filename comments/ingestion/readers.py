@@ -4,6 +4,8 @@ Every reader yields `ParsedRow(number, item)` where `item` is the raw mapping th
 service validates (`{"texto": ..., "id"?: ...}`) and `number` is how a person finds the row:
 the spreadsheet row for CSV and XLSX (the header is row 1) and the list index for JSON. A file
 that cannot be read raises ValidationFailed; empty texts are left for the service to reject.
+The three readers stay in one module (just under 400 lines) because they share the size and
+cell limits, the encoding fallback and the row numbering; a split would spread those rules.
 """
 
 from __future__ import annotations
