@@ -117,13 +117,9 @@ def _free_port() -> int:
 
 
 def _server_env(database_url: str) -> dict[str, str]:
-    return {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "DEBUG": "false",
-        "SECRET_KEY": "bench-only-secret-key-not-for-production-0123456789",
-        "LOG_LEVEL": "WARNING",
-    }
+    from benchmarks.harness import production_env  # production settings, as every benchmark
+
+    return production_env(database_url)
 
 
 def _collect_static(database_url: str) -> None:
