@@ -26,9 +26,11 @@ WORKDIR /app
 COPY . .
 # Static files are collected into the image (whitenoise serves them) and the offline
 # classifier is trained once here, so no container trains it at start. Neither touches the
-# database; the SECRET_KEY below exists only for this build step.
-RUN SECRET_KEY=build-only-not-secret DEBUG=false python manage.py collectstatic --noinput \
-    && SECRET_KEY=build-only-not-secret DEBUG=false python manage.py train_classifier --skip-cv \
+# database.
+# Production settings refuse a weak key, so the build makes a throwaway random one.
+RUN export SECRET_KEY="$(python -c 'import secrets; print(secrets.token_urlsafe(50))')" DEBUG=false \
+    && python manage.py collectstatic --noinput \
+    && python manage.py train_classifier --skip-cv \
     && chown -R app:app /app/var
 USER app
 EXPOSE 8000

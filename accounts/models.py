@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
@@ -37,6 +37,8 @@ class UserManager(BaseUserManager["User"]):
 class User(AbstractUser):
     username = None  # type: ignore[assignment]
     email = models.EmailField(_("e-mail"), unique=True)
+    # Carried by every JWT issued; bumping it (logout, password change) revokes them all.
+    token_version = models.PositiveIntegerField(_("versão dos tokens"), default=0, editable=False)
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: ClassVar[list[str]] = []
@@ -49,6 +51,18 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.email
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Save; a password set on an existing account also revokes every JWT it holds.
+
+        `_password` is set by `set_password` and cleared by Django's silent hash upgrade at
+        login, so only a real change bumps the version.
+        """
+        if self.pk is not None and getattr(self, "_password", None) is not None:
+            self.token_version += 1
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "token_version"}
+        super().save(*args, **kwargs)
 
     @property
     def is_curator(self) -> bool:

@@ -11,8 +11,10 @@ class RegisterInputSerializer(serializers.Serializer):
 
 
 class RegisterOutputSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
+    """The same body for a new and an already registered e-mail (no account enumeration)."""
+
     email = serializers.EmailField()
+    mensagem = serializers.CharField()
 
 
 class LoginInputSerializer(serializers.Serializer):

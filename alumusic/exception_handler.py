@@ -6,9 +6,10 @@ never reach a DRF view (an unknown path, a trailing slash, a crash outside DRF).
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from django.views import defaults
@@ -17,7 +18,9 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
 from common.serializers import RejectionSerializer
-from lib.errors import DomainError, ValidationFailed
+from lib.errors import DomainError, TooManyRequests, ValidationFailed
+
+security_logger = logging.getLogger("django.security")
 
 
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
@@ -26,10 +29,17 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
         error = _error_response(exc.message, _domain_details(exc), exc.status_code)
         if exc.status_code == status.HTTP_401_UNAUTHORIZED:
             error["WWW-Authenticate"] = 'Bearer realm="api"'
+        if isinstance(exc, TooManyRequests):
+            error["Retry-After"] = str(exc.retry_after)
         return error
     if isinstance(exc, RequestDataTooBig):
         message = _("O corpo da requisição excede o tamanho máximo permitido.")
         return _error_response(message, None, status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
+    if isinstance(exc, TooManyFilesSent | TooManyFieldsSent):
+        # Django raises these while parsing a form; unhandled they become its HTML 400.
+        security_logger.warning("Refused form: %s", exc)
+        message = _("O formulário tem arquivos ou campos demais.")
+        return _error_response(message, None, status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, Http404):
         return _error_response(_("Recurso não encontrado."), None, status.HTTP_404_NOT_FOUND)
     response = exception_handler(exc, context)
@@ -76,6 +86,20 @@ def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
     if request.path.startswith(_API_PREFIXES):
         return _json_error(_("Recurso não encontrado."), status.HTTP_404_NOT_FOUND)
     return defaults.page_not_found(request, exception)
+
+
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """`handler400`: JSON under the API prefixes (a suspicious request outside DRF)."""
+    if request.path.startswith(_API_PREFIXES):
+        return _json_error(_("Requisição inválida."), status.HTTP_400_BAD_REQUEST)
+    return defaults.bad_request(request, exception)
+
+
+def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """`handler403`: JSON under the API prefixes, the site's page elsewhere."""
+    if request.path.startswith(_API_PREFIXES):
+        return _json_error(_("Acesso negado."), status.HTTP_403_FORBIDDEN)
+    return defaults.permission_denied(request, exception)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:

@@ -14,7 +14,7 @@ import time
 
 import django
 
-MODULES_IN_ORDER = ("classifier", "ingestion", "pipeline", "gemini", "public_report")
+MODULES_IN_ORDER = ("classifier", "ingestion", "pipeline", "gemini", "public_report", "admin")
 
 
 def _bench_database_url() -> str:

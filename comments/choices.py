@@ -26,10 +26,10 @@ class Category(models.TextChoices):
 
 
 class Source(models.TextChoices):
-    API = "api", _("API")
-    UPLOAD = "upload", _("Upload de arquivo")
-    IMPORT = "import", _("Importação (manage.py)")
-    ADMIN = "admin", _("Admin")
+    API = "api", _("API de parceiros")
+    UPLOAD = "upload", _("Arquivo enviado pela API")
+    IMPORT = "import", _("Importação em lote (operação)")
+    ADMIN = "admin", _("Painel da curadoria")
 
 
 class FailureKind(models.TextChoices):

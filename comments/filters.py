@@ -2,11 +2,40 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from typing import Any
+
 import django_filters
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_filters.fields import IsoDateTimeField
 
 from .models import Category, Comment, Status
+from .search import comments_matching
+
+
+class UtcIsoDateTimeField(IsoDateTimeField):
+    """An ISO 8601 instant, converted to UTC before it reaches the database.
+
+    Python accepts UTC offsets up to ±23:59; PostgreSQL refuses past ±15:59 with a DataError
+    (a 500, found by schemathesis). In UTC any valid instant is fine, and one that leaves the
+    calendar when converted is a 400.
+    """
+
+    def clean(self, value: Any) -> datetime | None:
+        instant = super().clean(value)
+        if instant is None or timezone.is_naive(instant):
+            return instant
+        try:
+            return instant.astimezone(UTC)
+        except OverflowError:
+            raise ValidationError(_("Data fora do intervalo aceito."), code="invalid") from None
+
+
+class UtcIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
+    field_class = UtcIsoDateTimeField
 
 
 class CommentFilter(django_filters.FilterSet):
@@ -20,14 +49,14 @@ class CommentFilter(django_filters.FilterSet):
     search = django_filters.CharFilter(
         method="filter_search",
         max_length=200,
-        help_text=_("Trecho do texto (sem diferenciar maiúsculas)."),
+        help_text=_("Palavras do texto (sem diferenciar maiúsculas nem acentos)."),
     )
-    received_after = django_filters.IsoDateTimeFilter(
+    received_after = UtcIsoDateTimeFilter(
         field_name="received_at",
         lookup_expr="gte",
         help_text=_("Recebidos a partir deste instante (ISO 8601)."),
     )
-    received_before = django_filters.IsoDateTimeFilter(
+    received_before = UtcIsoDateTimeFilter(
         field_name="received_at",
         lookup_expr="lt",
         help_text=_("Recebidos antes deste instante (ISO 8601)."),
@@ -40,6 +69,4 @@ class CommentFilter(django_filters.FilterSet):
     def filter_search(
         self, queryset: QuerySet[Comment], name: str, value: str
     ) -> QuerySet[Comment]:
-        # icontains compiles to UPPER(text) LIKE UPPER(%s), served by the trigram GIN index.
-        value = value.strip()
-        return queryset.filter(text__icontains=value) if value else queryset
+        return comments_matching(queryset, value)

@@ -16,7 +16,9 @@ __all__ = [
     "Category",
     "Comment",
     "CommentTag",
+    "ExportJob",
     "FailureKind",
+    "ReviewQueueComment",
     "Source",
     "Status",
     "Tag",
@@ -107,6 +109,12 @@ class Comment(models.Model):
                 condition=Q(needs_review=True),
                 name="comment_review_queue_idx",
             ),
+            # The review queue's order: lowest confidence first (issue 8).
+            models.Index(
+                fields=["confidence", "id"],
+                condition=Q(needs_review=True),
+                name="comment_review_conf_idx",
+            ),
             # The sweeper looks for stale PENDENTE/PROCESSANDO rows only.
             models.Index(
                 fields=["status", "enqueued_at"],
@@ -195,3 +203,67 @@ class CommentTag(models.Model):
 
     def __str__(self) -> str:
         return f"{self.comment_id}:{self.tag_id}"
+
+
+class ReviewQueueComment(Comment):
+    """The comments waiting for a curator, as their own admin page (lowest confidence first)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("comentário a revisar")
+        verbose_name_plural = _("fila de revisão")
+
+
+class ExportFormat(models.TextChoices):
+    CSV = "csv", "CSV"
+    JSON = "json", "JSON"
+    XLSX = "xlsx", "XLSX"
+
+
+class ExportStatus(models.TextChoices):
+    QUEUED = "queued", _("Na fila")
+    RUNNING = "running", _("Gerando")
+    DONE = "done", _("Pronto")
+    FAILED = "failed", _("Falhou")
+    EXPIRED = "expired", _("Expirado")
+
+
+class ExportJob(models.Model):
+    """A large export written by a worker to a file the curator downloads (issue 8)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("pedido por"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="export_jobs",
+    )
+    file_format = models.CharField(_("formato"), max_length=4, choices=ExportFormat.choices)
+    # The pickled `QuerySet.query` of the filtered list (Django documents this way to rebuild
+    # a queryset elsewhere); written by the server only, never from user input.
+    query = models.BinaryField(_("consulta"))
+    status = models.CharField(
+        _("situação"), max_length=10, choices=ExportStatus.choices, default=ExportStatus.QUEUED
+    )
+    total_rows = models.PositiveIntegerField(_("linhas previstas"), default=0)
+    rows_written = models.PositiveIntegerField(_("linhas gravadas"), default=0)
+    file_name = models.CharField(_("arquivo"), max_length=255, blank=True)
+    error = models.TextField(_("erro"), blank=True)
+    created_at = models.DateTimeField(_("pedido em"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("concluído em"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("expira em"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("exportação")
+        verbose_name_plural = _("exportações")
+        ordering = ("-created_at",)
+
+    def __str__(self) -> str:
+        return f"{self.get_file_format_display()} {self.created_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def progress_percent(self) -> int:
+        if self.status == ExportStatus.DONE:
+            return 100
+        return min(99, self.rows_written * 100 // self.total_rows) if self.total_rows else 0

@@ -71,7 +71,8 @@ class CommentResource(FormulaSafeResource):
 
     def filter_export(self, queryset: QuerySet[Comment], **kwargs: Any) -> QuerySet[Comment]:
         tags = Prefetch("comment_tags", queryset=CommentTag.objects.select_related("tag"))
-        return queryset.select_related(None).prefetch_related(tags)
+        # The admin's list already prefetches tags; one prefetch of the same name, not two.
+        return queryset.select_related(None).prefetch_related(None).prefetch_related(tags)
 
     def iter_queryset(self, queryset: QuerySet[Comment]) -> Iterator[Comment]:
         # Django prefetches per chunk with iterator(); the library's fallback for prefetching

@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from lib.errors import NotFound, ValidationFailed
@@ -30,6 +30,13 @@ def comments_with_tags(queryset: QuerySet[Comment]) -> QuerySet[Comment]:
     """Fetch each comment's tags (code and explanation) in one extra query per page or chunk."""
     tags = CommentTag.objects.select_related("tag").order_by("tag__code")
     return queryset.prefetch_related(Prefetch("comment_tags", queryset=tags))
+
+
+def comments_reviewed_gold() -> QuerySet[Comment]:
+    """Comments whose category a curator set: the gold data for evaluation and retraining."""
+    return comments_with_tags(
+        Comment.objects.filter(category_set_by_human=True, category__isnull=False)
+    ).order_by("reviewed_at", "id")
 
 
 def comments_filtered(*, user: User, filters: Mapping[str, Any]) -> QuerySet[Comment]:
@@ -56,3 +63,19 @@ def comment_get_visible(*, user: User, comment_id: str) -> Comment:
     if comment is None:
         raise NotFound(_("Comentário não encontrado."))
     return comment
+
+
+def comments_review_queue() -> QuerySet[Comment]:
+    """Comments waiting for a curator, lowest confidence first (the partial index's order)."""
+    return Comment.objects.filter(needs_review=True).order_by("confidence", "id")
+
+
+def comment_review_next(*, after: Comment | None = None) -> Comment | None:
+    """The next comment of the review queue (after `after` in queue order, or the first)."""
+    queue = comments_review_queue()
+    if after is not None:
+        queue = queue.exclude(pk=after.pk)
+        if after.confidence is not None:
+            later = Q(confidence=after.confidence, id__gt=after.pk)
+            queue = queue.filter(later | Q(confidence__gt=after.confidence))
+    return queue.first()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from comments.models import Comment, Status
+from comments.quota import ingest_quota_consume
 from comments.signals import comments_ingested
 from common.db import is_postgres
 from lib.errors import LimitExceeded, Rejection, ValidationFailed
@@ -31,6 +33,8 @@ if TYPE_CHECKING:
 
 # NUL cannot be stored in a PostgreSQL text column; lone surrogates cannot be encoded as UTF-8.
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+# Hex digits in either case (some platforms print upper case); stored and answered lower case.
+_CANONICAL_UUID = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}", re.ASCII)
 
 
 @dataclass(frozen=True)
@@ -54,12 +58,15 @@ def comments_ingest(
     source: str,
     submitted_by: User | None,
     item_numbers: Sequence[int] | None = None,
+    enforce_quota: bool = False,
 ) -> IngestResult:
     """Store every valid item as a new PENDENTE comment, once per id, in one transaction.
 
-    Raises LimitExceeded (too many items) or ValidationFailed (duplicate ids, or no valid item)
-    and then stores nothing. Classification is requested only after the commit. Rejections
-    name an item by its index, or by `item_numbers[index]` when given (a file's row numbers).
+    Raises LimitExceeded (too many items) or ValidationFailed (no valid item) and then stores
+    nothing. An id repeated in the request is stored once, its later items rejected by index.
+    Classification is requested only after the commit. Rejections name an item by its index,
+    or by `item_numbers[index]` when given (a file's row numbers). With `enforce_quota`, the
+    valid items count against the submitter's quota (TooManyRequests, nothing stored).
     """
     if len(items) > settings.INGEST_MAX_ITEMS:
         raise LimitExceeded(
@@ -67,12 +74,13 @@ def comments_ingest(
             % {"max": settings.INGEST_MAX_ITEMS, "count": len(items)}
         )
     candidates, rejected = _validate(items, item_numbers or range(len(items)))
-    _refuse_duplicate_ids(candidates)
     if not candidates:
         raise ValidationFailed(
             _("Nenhum comentário válido na requisição."),
             rejections=rejected,
         )
+    if enforce_quota and submitted_by is not None:
+        ingest_quota_consume(user=submitted_by, count=len(candidates))
     with transaction.atomic():
         new_ids = _insert_new(candidates, source=source, submitted_by=submitted_by)
         stored = [str(c.id) for c in candidates if c.id in new_ids]
@@ -87,16 +95,26 @@ def comments_ingest(
 def _validate(
     items: Sequence[Any], numbers: Sequence[int]
 ) -> tuple[list[_Candidate], list[Rejection]]:
+    """Split items into candidates and rejections; a repeated id is rejected after its first."""
     candidates: list[_Candidate] = []
     rejected: list[Rejection] = []
+    first_index: dict[uuid.UUID, int] = {}
     max_length = settings.INGEST_MAX_TEXT_LENGTH
     for position, (index, item) in enumerate(zip(numbers, items, strict=True)):
         outcome = _validate_item(item, max_length)
         if isinstance(outcome, str):
             rejected.append(Rejection(index, outcome))
+        elif outcome[0] in first_index:
+            rejected.append(Rejection(index, _repeated_id(first_index[outcome[0]])))
         else:
+            first_index[outcome[0]] = index
             candidates.append(_Candidate(index, position, *outcome))
     return candidates, rejected
+
+
+def _repeated_id(first: int) -> str:
+    message = _("id repetido na requisição (primeira vez em %(first)d); só a primeira é guardada")
+    return message % {"first": first}
 
 
 def _validate_item(item: Any, max_length: int) -> tuple[uuid.UUID, str] | str:
@@ -108,51 +126,45 @@ def _validate_item(item: Any, max_length: int) -> tuple[uuid.UUID, str] | str:
         return _("o campo 'texto' é obrigatório")
     if not isinstance(text, str):
         return _("o campo 'texto' deve ser uma string")
-    text = text.strip()
-    if not text:
-        return _("o texto está vazio")
+    problem = _text_problem(text)
+    if problem:
+        return problem
+    # Stored as sent after NFC (DESIGN §7): no trimming, so "\t=1+1" keeps its tab and the
+    # same words typed as NFC or NFD are one text for search and for the length limit.
+    text = unicodedata.normalize("NFC", text)
     if len(text) > max_length:
         return _("o texto tem %(length)d caracteres; o máximo é %(max)d") % {
             "length": len(text),
             "max": max_length,
         }
+    comment_id = _parse_id(item.get("id", None))
+    if comment_id is None:
+        return _("o campo 'id' deve ser um UUID válido, na forma canônica 8-4-4-4-12")
+    return comment_id, text
+
+
+def _text_problem(text: str) -> str | None:
+    if not text.strip():
+        return _("o texto está vazio")
     unstorable = _UNSTORABLE.search(text)
     if unstorable and unstorable.group() == "\x00":
         return _("o texto contém bytes nulos (\\u0000)")
     if unstorable:
         return _("o texto contém caracteres Unicode inválidos")
-    comment_id = _parse_id(item.get("id"))
-    if comment_id is None:
-        return _("o campo 'id' deve ser um UUID válido")
-    return comment_id, text
+    return None
 
 
 def _parse_id(raw: Any) -> uuid.UUID | None:
-    """A missing id gets a fresh UUID; a present one must be a UUID string."""
-    if raw is None or raw == "":
+    """A missing (or null) id gets a fresh UUID; a present one must be a canonical UUID string.
+
+    `uuid.UUID` also takes "{…}", "urn:uuid:…", no hyphens and surrounding spaces; accepting
+    those would make two spellings of one id, so only the 8-4-4-4-12 form passes ("" too fails).
+    """
+    if raw is None:
         return uuid.uuid4()
-    if not isinstance(raw, str):
+    if not isinstance(raw, str) or not _CANONICAL_UUID.fullmatch(raw):
         return None
-    try:
-        return uuid.UUID(raw.strip())
-    except ValueError:
-        return None
-
-
-def _refuse_duplicate_ids(candidates: list[_Candidate]) -> None:
-    seen: dict[uuid.UUID, list[int]] = {}
-    for candidate in candidates:
-        seen.setdefault(candidate.id, []).append(candidate.index)
-    repeated = [
-        {"id": str(comment_id), "indices": indexes}
-        for comment_id, indexes in seen.items()
-        if len(indexes) > 1
-    ]
-    if repeated:
-        raise ValidationFailed(
-            _("A requisição repete ids; cada id deve aparecer uma só vez."),
-            details={"ids_repetidos": repeated},
-        )
+    return uuid.UUID(raw)
 
 
 def _insert_new(

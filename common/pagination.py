@@ -26,7 +26,9 @@ class LargeTablePaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
-        capped = self._queryset()[: self.COUNT_CAP + 1].count()
+        # Unordered: sorting every matching row only to count the first COUNT_CAP is waste
+        # (a full-text search matching 100,000 rows spent seconds there).
+        capped = self._queryset().order_by()[: self.COUNT_CAP + 1].count()
         if capped <= self.COUNT_CAP:
             return capped
         self.is_estimate = True

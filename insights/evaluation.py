@@ -1,7 +1,9 @@
 """Quality metrics of a classifier backend on a labelled dataset, and the run that records them.
 
 `evaluate_backend` sends the dataset through the same path the pipeline uses (the backend's
-`classify` in batches, then `validate_batch`), so what it measures is what production stores.
+`classify` in batches, `validate_batch`, then the review rule), so what it measures is what
+production stores. `evaluate_out_of_writer` scores the local model by leave-one-writer-out
+cross-validation (insights.classifiers.local.selection) with the same metrics.
 """
 
 from __future__ import annotations
@@ -10,12 +12,20 @@ import logging
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
+import numpy as np
 from sklearn.metrics import classification_report, confusion_matrix, f1_score
 
 from insights.classifiers.local.corpus import CorpusItem
+from insights.classifiers.local.selection import (
+    OutOfWriterPredictions,
+    expected_calibration_error,
+    leave_one_writer_out,
+)
+from insights.classifiers.local.tagger import tag_comments
+from insights.classifiers.local.training import ModelSpec
 from insights.domain import (
     CATEGORIES,
     BackendError,
@@ -26,6 +36,7 @@ from insights.domain import (
     CommentInput,
 )
 from insights.models import EvaluationRun
+from insights.pipeline.review import review_needed
 from insights.pipeline.validation import Problem, validate_batch
 
 logger = logging.getLogger(__name__)
@@ -54,6 +65,7 @@ class Prediction:
     category: str
     tags: frozenset[str] = frozenset()
     confidence: float = 0.0
+    flagged: bool = True  # needs_review, as the pipeline would set it (a failure is flagged)
 
 
 @dataclass(frozen=True)
@@ -69,6 +81,9 @@ class EvaluationResult:
     tags: TagScores
     problems: list[tuple[CorpusItem, Problem]]
     item_count: int
+    ece: float = 0.0
+    review: dict[str, float] = field(default_factory=dict)
+    per_writer: dict[str, float] = field(default_factory=dict)
     model: str = ""
     duration_seconds: float = 0.0
 
@@ -128,6 +143,37 @@ def score(items: Sequence[CorpusItem], predictions: Sequence[Prediction]) -> dic
         ),
         "confusion": confusion_matrix(truth, answered, labels=list(LABELS)).tolist(),
         "tags": tag_scores([item.tags for item in items], [p.tags for p in predictions]),
+        "ece": expected_calibration_error(
+            np.array([p.confidence for p in predictions]),
+            np.array([t == a for t, a in zip(truth, answered, strict=True)]),
+        ),
+        "review": review_catch(truth, predictions),
+        "per_writer": per_writer_macro_f1(items, answered),
+    }
+
+
+def review_catch(truth: Sequence[str], predictions: Sequence[Prediction]) -> dict[str, float]:
+    """Share of wrong predictions flagged for review, and share of all predictions flagged."""
+    wrong = [p.flagged for t, p in zip(truth, predictions, strict=True) if p.category != t]
+    return {
+        "errors": float(len(wrong)),
+        "errors_flagged": _ratio(sum(wrong), len(wrong)),
+        "flagged": _ratio(sum(p.flagged for p in predictions), len(predictions)),
+    }
+
+
+def per_writer_macro_f1(items: Sequence[CorpusItem], answered: Sequence[str]) -> dict[str, float]:
+    """Macro-F1 of each writer's items (only when the items come from more than one writer)."""
+    by_writer: dict[str, tuple[list[str], list[str]]] = {}
+    for item, category in zip(items, answered, strict=True):
+        truth, predicted = by_writer.setdefault(item.writer, ([], []))
+        truth.append(item.category)
+        predicted.append(category)
+    if len(by_writer) < 2:
+        return {}
+    return {
+        writer: float(f1_score(t, p, labels=list(LABELS), average="macro", zero_division=0))
+        for writer, (t, p) in sorted(by_writer.items())
     }
 
 
@@ -179,7 +225,51 @@ def _classify(backend: ClassifierBackend, inputs: Sequence[CommentInput]) -> Bat
 def _prediction(answer: Classification | None) -> Prediction:
     if answer is None:
         return Prediction(NO_PREDICTION)
-    return Prediction(answer.category, frozenset(t.code for t in answer.tags), answer.confidence)
+    return Prediction(
+        answer.category,
+        frozenset(t.code for t in answer.tags),
+        answer.confidence,
+        flagged=review_needed(answer),
+    )
+
+
+def evaluate_out_of_writer(spec: ModelSpec, items: Sequence[CorpusItem]) -> EvaluationResult:
+    """Leave-one-writer-out scores of `spec` on the training `items` (trains one model a writer).
+
+    Tags come from the tagger given the predicted label, and the review flag from the same rule
+    the pipeline applies, so every figure matches what `evaluate_backend` reports for a dataset.
+    """
+    started = time.perf_counter()
+    held_out = leave_one_writer_out(spec, items)
+    result = score_out_of_writer(held_out, spec.model_name)
+    return replace(result, duration_seconds=time.perf_counter() - started)
+
+
+def score_out_of_writer(held_out: OutOfWriterPredictions, model_name: str) -> EvaluationResult:
+    """The metrics of held-out predictions (tags and review flags as the pipeline sets them)."""
+    categories = held_out.predicted
+    tags = tag_comments([item.text for item in held_out.items], categories)
+    predictions = [
+        Prediction(
+            category,
+            frozenset(tag.code for tag in item_tags),
+            float(confidence),
+            flagged=review_needed(
+                Classification(
+                    id=str(n), category=category, confidence=float(confidence), margin=float(gap)
+                )
+            ),
+        )
+        for n, (category, item_tags, confidence, gap) in enumerate(
+            zip(categories, tags, held_out.confidence, held_out.margin, strict=True)
+        )
+    ]
+    return EvaluationResult(
+        **score(held_out.items, predictions),
+        problems=[],
+        item_count=len(held_out.items),
+        model=model_name,
+    )
 
 
 def evaluation_run_create(
@@ -211,6 +301,9 @@ def evaluation_run_create(
                 "per_code": tags.per_code,
             },
             "failed": [{"texto": item.text, "motivo": p.reason} for item, p in result.problems],
+            "ece": result.ece,
+            "review": result.review,
+            "per_writer": result.per_writer,
         },
         confusion_matrix={"labels": list(LABELS), "matrix": result.confusion},
         duration_seconds=result.duration_seconds,

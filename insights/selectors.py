@@ -15,11 +15,29 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from comments.models import Comment, Status
+from comments.selectors import comments_reviewed_gold
+from insights.classifiers.local.corpus import CorpusItem
 from insights.models import CallOutcome, LLMCall
 
 logger = logging.getLogger(__name__)
 
 BROKER_QUEUES = ("classify", "reports", "default")
+GOLD_WRITER = "curadoria"  # the `writer` of reviewed comments used as labelled items
+
+
+def reviewed_gold_items() -> list[CorpusItem]:
+    """Curator-reviewed comments as labelled items (tags only when a curator set them too)."""
+    return [
+        CorpusItem(
+            text=comment.text,
+            category=str(comment.category),
+            tags=tuple(ct.tag.code for ct in comment.comment_tags.all())
+            if comment.tags_set_by_human
+            else (),
+            writer=GOLD_WRITER,
+        )
+        for comment in comments_reviewed_gold().iterator(chunk_size=2_000)
+    ]
 
 
 def comment_ids_page(

@@ -50,3 +50,13 @@ class LimitExceeded(DomainError):
 
 class UnsupportedMediaType(DomainError):
     status_code = 415
+
+
+class TooManyRequests(DomainError):
+    """A quota is used up; `retry_after` seconds until it refills (the Retry-After header)."""
+
+    status_code = 429
+
+    def __init__(self, message: str, *, retry_after: int, details: Any = None) -> None:
+        super().__init__(message, details=details)
+        self.retry_after = retry_after

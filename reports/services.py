@@ -23,6 +23,7 @@ from .charts import charts_draw
 from .locks import local_lock_release, transaction_lock_try
 from .models import ReportSnapshot, Stakeholder
 from .rollup import local_today, recent_start, rollup_refresh
+from .signals import snapshot_built
 from .snapshot import payload_build
 
 logger = logging.getLogger(__name__)
@@ -45,7 +46,9 @@ def snapshot_build(*, full: bool | None = None) -> ReportSnapshot | None:
             snapshot = _build_locked(full=full)
         finally:
             local_lock_release(SNAPSHOT_LOCK)
-    transaction.on_commit(_enqueue_alert_notifications)
+    transaction.on_commit(
+        lambda: snapshot_built.send(sender=ReportSnapshot, snapshot_id=snapshot.pk)
+    )
     return snapshot
 
 
@@ -93,17 +96,6 @@ def _prune_old_snapshots() -> None:
         : settings.REPORT_SNAPSHOTS_KEPT
     ]
     ReportSnapshot.objects.exclude(id__in=list(keep)).delete()
-
-
-def _enqueue_alert_notifications() -> None:
-    """E-mail new alerts from a task (the build must not wait on SMTP); a broker outage is
-    logged only: the next build enqueues again, and unsent alerts stay unsent until then."""
-    from .tasks import alerts_notify
-
-    try:
-        alerts_notify.delay()
-    except Exception:  # kombu raises several types when Redis is unreachable
-        logger.exception("Could not enqueue the spike alert notifications")
 
 
 # --- stakeholders ------------------------------------------------------------------------------

@@ -3,4 +3,4 @@
 Importing the package registers the admins; `site` brands the admin site for every app.
 """
 
-from comments.admin import comment, site, tag  # noqa: F401  (registers the admins)
+from comments.admin import comment, exports, review, site, tag  # noqa: F401  (registers the admins)

@@ -10,20 +10,26 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.urls import path
-from django.utils.formats import date_format
-from django.utils.html import format_html
-from django.utils.text import Truncator
-from django.utils.timezone import localtime
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ExportActionMixin
 from import_export.formats.base_formats import CSV, JSON, XLSX
 
 from accounts.selectors import request_user
-from comments.admin.filters import BackendFilter, ReviewFilter
+from comments.admin.actions import CURATION_ACTIONS, CurationActionForm
+from comments.admin.display import CommentDisplayMixin
+from comments.admin.filters import (
+    BackendFilter,
+    ConfidenceFilter,
+    NeedsReviewFilter,
+    ReceivedRangeFilter,
+    ReviewedFilter,
+    TagFilter,
+)
 from comments.admin.transfer import CommentExportHooksMixin, CommentImportViewMixin
 from comments.models import Comment, CommentTag, Source
 from comments.resources import CommentResource
+from comments.search import comments_matching
+from comments.selectors import comments_with_tags
 from comments.services import comments_ingest
 from common.admin import CuratorPermissionsMixin
 from common.pagination import LargeTablePaginator
@@ -67,10 +73,10 @@ class CommentAddForm(forms.ModelForm):
 
 
 CLASSIFICATION_FIELDS = (
-    "status",
-    "category",
-    "confidence",
-    "margin",
+    "status_badge",
+    "category_badge",
+    "confidence_percent_text",
+    "margin_percent_text",
     "classified_at",
     "classifier_backend",
     "classifier_model",
@@ -90,6 +96,7 @@ PROCESSING_FIELDS = ("enqueued_at", "claimed_at", "attempts", "last_error")
 class CommentAdmin(
     CommentImportViewMixin,
     CommentExportHooksMixin,
+    CommentDisplayMixin,
     CuratorPermissionsMixin,
     ExportActionMixin,
     admin.ModelAdmin,
@@ -97,24 +104,33 @@ class CommentAdmin(
     curator_rights = frozenset({"view", "add"})
     list_display = (
         "short_text",
-        "status",
-        "category",
-        "confidence_percent",
+        "status_badge",
+        "category_badge",
+        "confidence_bar",
+        "tag_list",
         "review_flag",
         "received_short",
-        "source",
         "submitter",
     )
     list_filter = (
         "status",
         "category",
-        ("needs_review", ReviewFilter),
+        TagFilter,
+        ConfidenceFilter,
+        NeedsReviewFilter,
+        ReviewedFilter,
         "source",
         BackendFilter,
+        ReceivedRangeFilter,
     )
     list_select_related = ("submitted_by",)
     search_fields = ("text",)
-    search_help_text = _("Busca no texto dos comentários.")
+    search_help_text = _(
+        "Busca por palavras no texto (sem diferenciar maiúsculas nem acentos; "
+        "'ingress' acha 'ingressos')."
+    )
+    actions = CURATION_ACTIONS
+    action_form = CurationActionForm
     date_hierarchy = "received_at"
     ordering = ("-received_at", "-id")
     list_per_page = 50
@@ -141,30 +157,6 @@ class CommentAdmin(
         *REVIEW_FIELDS,
         *PROCESSING_FIELDS,
     )
-
-    @admin.display(description=_("texto"), ordering="text")
-    def short_text(self, comment: Comment) -> str:
-        return Truncator(comment.text).chars(90)
-
-    @admin.display(description=_("confiança"), ordering="confidence")
-    def confidence_percent(self, comment: Comment) -> str | None:
-        return None if comment.confidence is None else f"{comment.confidence:.0%}"
-
-    @admin.display(description=_("revisão"), ordering="-needs_review")
-    def review_flag(self, comment: Comment) -> str:
-        # Only the rows that need a curator get a mark; a red cross on every other row is noise.
-        if not comment.needs_review:
-            return ""
-        return format_html('<span class="review-flag">{}</span>', gettext("revisar"))
-
-    @admin.display(description=_("enviado por"), ordering="submitted_by__email")
-    def submitter(self, comment: Comment) -> str:
-        email = comment.submitted_by.email if comment.submitted_by else "-"
-        return format_html('<span class="ellipsis" title="{}">{}</span>', email, email)
-
-    @admin.display(description=_("recebido em"), ordering="received_at")
-    def received_short(self, comment: Comment) -> str:
-        return date_format(localtime(comment.received_at), "d/m/y H:i")
 
     class Media:
         css = {"all": ("admin_curadoria/comments.css",)}
@@ -193,8 +185,18 @@ class CommentAdmin(
         obj.refresh_from_db()
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        # Corrections arrive with the review service; until then the page only shows.
+        # Corrections go through the review page (comment_review), never through this form.
         return False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Comment]:
+        # The page's tags in one query, however many rows it shows (no N+1).
+        return comments_with_tags(super().get_queryset(request))
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[Comment], search_term: str
+    ) -> tuple[QuerySet[Comment], bool]:
+        # The same full-text search as the API's `search` filter (comments.search).
+        return comments_matching(queryset, search_term), False
 
     def get_urls(self) -> list[Any]:
         import_view = self.admin_site.admin_view(self.import_file_view)

@@ -6,6 +6,7 @@ import uuid
 from typing import TYPE_CHECKING, Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -14,8 +15,10 @@ from django.urls import reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from import_export.formats.base_formats import JSON
+from import_export.forms import SelectableFieldsExportForm
 
 from accounts.selectors import request_user
+from comments.exporting import export_job_create
 from comments.ingestion.files import ImportSummary, comments_import_file
 from comments.models import Source
 from lib.errors import DomainError
@@ -33,8 +36,73 @@ class CommentImportForm(forms.Form):
     )
 
 
+# What each export column holds, as curators read it (the column names are the API's).
+EXPORT_COLUMNS = (
+    ("id", _("identificador do comentário")),
+    ("texto", _("texto")),
+    ("status", _("status")),
+    ("categoria", _("categoria")),
+    ("confianca", _("confiança (0 a 1)")),
+    ("tags", _("tags, separadas por vírgula")),
+    ("data_recebimento", _("data de recebimento")),
+    ("origem", _("origem")),
+    ("precisa_revisao", _("precisa de revisão")),
+    ("backend", _("classificador")),
+)
+
+
+class CuratorExportForm(SelectableFieldsExportForm):
+    """The library's export form without its English labels and its "---" first format."""
+
+    def __init__(self, formats: Any, resources: Any, **kwargs: Any) -> None:
+        super().__init__(formats, resources, **kwargs)
+        labels = dict(EXPORT_COLUMNS)
+        for key, field in self.fields.items():
+            name = key.removeprefix("commentresource_")
+            if getattr(field, "is_selectable_field", False) and name in labels:
+                field.label = f"{labels[name]} ({name})"
+        field = self.fields["format"]
+        field.label = gettext("Formato do arquivo")
+        field.choices = [(value, title) for value, title in field.choices if value != ""]
+        field.initial = "0"
+        field.widget = forms.RadioSelect(choices=field.choices)
+        self.fields["resource"].label = gettext("Recurso")
+
+
 class CommentExportHooksMixin(_CommentAdminBase):
-    """django-import-export hooks: formula escaping for spreadsheets, bounded pk validation."""
+    """django-import-export hooks: pt-BR form, formula escaping, large exports as a job."""
+
+    export_form_class = CuratorExportForm
+    export_template_name = "admin/comments/comment/export.html"
+
+    def get_export_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        threshold = settings.EXPORT_ASYNC_THRESHOLD
+        return {"export_columns": EXPORT_COLUMNS, "export_threshold": threshold}
+
+    def _do_file_export(
+        self, file_format: Any, request: HttpRequest, queryset: Any, **kwargs: Any
+    ) -> HttpResponse:
+        # The library's one funnel for every export builds the file in memory; above the
+        # threshold a worker streams it to disk instead (comments.exporting).
+        threshold = settings.EXPORT_ASYNC_THRESHOLD
+        if queryset.order_by()[: threshold + 1].count() <= threshold:
+            return super()._do_file_export(file_format, request, queryset, **kwargs)
+        job = export_job_create(
+            queryset=queryset.order_by("-received_at", "-id"),
+            file_format=file_format.get_extension(),
+            user=request_user(request),
+            total=queryset.order_by().count(),
+        )
+        self.message_user(
+            request,
+            gettext(
+                "São mais de %(n)s linhas: o arquivo será gerado em segundo plano. "
+                "Acompanhe o progresso abaixo."
+            )
+            % {"n": threshold},
+            messages.INFO,
+        )
+        return HttpResponseRedirect(reverse("admin:comments_exportjob_change", args=[job.pk]))
 
     def has_export_permission(self, request: HttpRequest) -> bool:
         return self.has_view_permission(request)

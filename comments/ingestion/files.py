@@ -37,7 +37,13 @@ class ImportSummary:
 
 
 def comments_ingest_file(
-    *, file: IO[bytes], filename: str, size: int, source: str, submitted_by: User | None
+    *,
+    file: IO[bytes],
+    filename: str,
+    size: int,
+    source: str,
+    submitted_by: User | None,
+    enforce_quota: bool = False,
 ) -> IngestResult:
     """Ingest an uploaded CSV/JSON/XLSX file as one request; rejections name file rows.
 
@@ -50,6 +56,7 @@ def comments_ingest_file(
         source=source,
         submitted_by=submitted_by,
         item_numbers=[row.number for row in rows],
+        enforce_quota=enforce_quota,
     )
 
 

@@ -13,6 +13,8 @@ import csv
 import io
 import json
 import logging
+import re
+import zipfile
 from collections.abc import Iterator
 from pathlib import PurePath
 from typing import IO, Any, NamedTuple
@@ -21,6 +23,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from lib.errors import LimitExceeded, ValidationFailed
+from lib.nesting import json_depth_exceeds
 from lib.text import collapse_spaces, fold_accents
 
 logger = logging.getLogger(__name__)
@@ -32,6 +35,9 @@ _UTF8_BOM = codecs.BOM_UTF8
 # With a single column there is no delimiter to find; a control character that never appears
 # in text keeps the csv module's quote handling without splitting on commas in the text.
 _NO_DELIMITER = "\x1f"
+# An .xlsx written by Excel has a few dozen parts; thousands mean a crafted archive.
+_XLSX_MAX_PARTS = 1_000
+_CP1252_UNDEFINED = re.compile(b"[\x81\x8d\x8f\x90\x9d]")
 
 
 class ParsedRow(NamedTuple):
@@ -77,7 +83,12 @@ def _file_kind(file: IO[bytes], filename: str) -> str:
 
 
 def _detect_encoding(file: IO[bytes]) -> str:
-    """UTF-8 (with or without BOM) when every byte decodes, else Latin-1 (old spreadsheets)."""
+    """UTF-8 (with or without BOM) when every byte decodes, else Windows-1252.
+
+    Windows-1252, not Latin-1: Excel on Windows saves "CSV" in it, and its smart quotes and
+    dashes (0x80-0x9F) would become invisible control characters when read as Latin-1. The
+    few bytes that Windows-1252 leaves undefined make the file unreadable (400), not garbled.
+    """
     if file.read(3) == _UTF8_BOM:
         file.seek(0)
         return "utf-8-sig"
@@ -88,10 +99,27 @@ def _detect_encoding(file: IO[bytes]) -> str:
             decoder.decode(chunk)
         decoder.decode(b"", final=True)
     except UnicodeDecodeError:
-        return "latin-1"
+        file.seek(0)
+        _refuse_undefined_cp1252(file)
+        return "cp1252"
     finally:
         file.seek(0)
     return "utf-8"
+
+
+def _refuse_undefined_cp1252(file: IO[bytes]) -> None:
+    """400 naming the file line of the first byte that Windows-1252 leaves undefined."""
+    line = 1
+    while chunk := file.read(_READ_CHUNK):
+        found = _CP1252_UNDEFINED.search(chunk)
+        if found:
+            line += chunk.count(b"\n", 0, found.start())
+            raise ValidationFailed(
+                _("Codificação não reconhecida na linha %(line)d: use UTF-8 ou Windows-1252.")
+                % {"line": line},
+                details={"linha": line},
+            )
+        line += chunk.count(b"\n")
 
 
 def _text_stream(file: IO[bytes]) -> io.TextIOWrapper:
@@ -104,6 +132,7 @@ def _text_stream(file: IO[bytes]) -> io.TextIOWrapper:
 
 def _read_csv(file: IO[bytes]) -> Iterator[ParsedRow]:
     text = _text_stream(file)
+    number = 1  # the row being read: the header is row 1
     try:
         header_line = text.readline()
         delimiter = _delimiter(header_line)
@@ -116,18 +145,26 @@ def _read_csv(file: IO[bytes]) -> Iterator[ParsedRow]:
             lines = _prepend(header_line, text)
         else:
             text_column, id_column = _csv_columns(header)
-        reader = csv.reader(lines, delimiter=delimiter)
-        try:
-            for number, row in enumerate(reader, start=first_number):
-                if row:  # a blank line is no row; a row of empty cells is an empty text
-                    yield ParsedRow(number, _csv_item(row, text_column, id_column))
-        except csv.Error as exc:
-            raise ValidationFailed(
-                _("CSV ilegível perto da linha %(line)d: %(error)s")
-                % {"line": reader.line_num, "error": exc}
-            ) from exc
+        number = first_number
+        for number, row in enumerate(csv.reader(lines, delimiter=delimiter), start=first_number):
+            if row:  # a blank line is no row; a row of empty cells is an empty text
+                yield ParsedRow(number, _csv_item(row, text_column, id_column))
+            number += 1  # an error while reading the next row is about that row
+    except csv.Error as exc:
+        raise _unreadable_csv(number, str(exc)) from exc
+    except UnicodeDecodeError as exc:
+        raise _unreadable_csv(number, _("byte que não é texto em UTF-8 nem Windows-1252")) from exc
     finally:
         text.detach()  # leave the caller's file open
+
+
+def _unreadable_csv(row: int, reason: str) -> ValidationFailed:
+    if "field larger than field limit" in reason:
+        reason = _("um campo passa de %(max)d caracteres") % {"max": csv.field_size_limit()}
+    return ValidationFailed(
+        _("CSV ilegível na linha %(line)d: %(reason)s") % {"line": row, "reason": reason},
+        details={"linha": row},
+    )
 
 
 def _delimiter(header_line: str) -> str:
@@ -180,7 +217,14 @@ def _read_json(file: IO[bytes]) -> Iterator[ParsedRow]:
     text = _text_stream(file)
     try:
         for index, value in enumerate(_json_elements(text)):
+            if json_depth_exceeds(value, settings.JSON_MAX_DEPTH - 1):  # the list is a level
+                raise ValidationFailed(
+                    _("O item %(index)d do JSON tem listas ou objetos aninhados demais.")
+                    % {"index": index}
+                )
             yield ParsedRow(index, {"texto": value} if isinstance(value, str) else value)
+    except UnicodeDecodeError as exc:
+        raise ValidationFailed(_("O arquivo JSON deve estar em UTF-8.")) from exc
     finally:
         text.detach()
 
@@ -224,6 +268,8 @@ class _JsonArrayReader:
             self.next_char()  # raw_decode does not skip leading whitespace
             try:
                 value, end = self.decoder.raw_decode(self.buffer, self.position)
+            except RecursionError as exc:
+                raise _invalid_json() from exc
             except json.JSONDecodeError as exc:
                 if self._fill():
                     continue
@@ -280,8 +326,9 @@ def _read_xlsx(file: IO[bytes]) -> Iterator[ParsedRow]:
     # KeyError for a missing part…), so any failure while reading means "unreadable file".
     import openpyxl
 
+    _check_xlsx_archive(file)
     try:
-        workbook = openpyxl.load_workbook(file, read_only=True, data_only=True)
+        workbook = openpyxl.load_workbook(file, read_only=True, data_only=True, keep_links=False)
     except Exception as exc:
         logger.info("Unreadable XLSX upload: %r", exc)
         raise _unreadable_xlsx() from exc
@@ -296,6 +343,30 @@ def _read_xlsx(file: IO[bytes]) -> Iterator[ParsedRow]:
         workbook.close()
 
 
+def _check_xlsx_archive(file: IO[bytes]) -> None:
+    """Refuse a workbook whose parts would decompress past the limits, before parsing any.
+
+    A 1 MB upload can hold a 1 GiB cell. The sizes declared in the zip directory bound what
+    `zipfile` will inflate (a part that inflates past its declared size fails its CRC check),
+    so reading them first keeps a zip bomb from ever reaching the XML parser.
+    """
+    try:
+        with zipfile.ZipFile(file) as archive:
+            parts = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise _unreadable_xlsx() from exc
+    finally:
+        file.seek(0)
+    limit = settings.XLSX_MAX_UNCOMPRESSED_BYTES
+    total = sum(part.file_size for part in parts)
+    if len(parts) > _XLSX_MAX_PARTS or total > limit:
+        raise LimitExceeded(
+            _("A planilha descompactada passaria de %(max)d bytes; o máximo é esse.")
+            % {"max": limit},
+            details={"bytes_descompactados": total, "partes": len(parts)},
+        )
+
+
 def _xlsx_rows(workbook: Any) -> Iterator[ParsedRow]:
     if not workbook.worksheets:
         raise _unreadable_xlsx()
@@ -308,12 +379,19 @@ def _xlsx_rows(workbook: Any) -> Iterator[ParsedRow]:
         text_column, id_column = _csv_columns(header)
     for number, values in enumerate(rows, start=2):
         if any(value is not None for value in values):  # sheets often end in blank rows
-            row = [_cell_text(value) for value in values]
+            row = [_cell_text(value, number) for value in values]
             yield ParsedRow(number, _csv_item(row, text_column, id_column))
 
 
-def _cell_text(value: Any) -> str:
-    return "" if value is None else str(value)
+def _cell_text(value: Any, row: int = 1) -> str:
+    text = "" if value is None else str(value)
+    if len(text) > settings.XLSX_MAX_CELL_CHARS:
+        raise ValidationFailed(
+            _("A célula na linha %(line)d tem %(length)d caracteres; o máximo é %(max)d.")
+            % {"line": row, "length": len(text), "max": settings.XLSX_MAX_CELL_CHARS},
+            details={"linha": row},
+        )
+    return text
 
 
 def _unreadable_xlsx() -> ValidationFailed:

@@ -11,6 +11,8 @@ from django.contrib.admin.templatetags.admin_list import date_hierarchy
 from django.db.models import Max, Min, QuerySet
 from django.utils.timezone import localtime
 
+from comments.formatting import percent
+
 register = template.Library()
 
 
@@ -59,3 +61,9 @@ def range_date_hierarchy(cl: Any) -> dict[str, Any]:
         return date_hierarchy(cl) or {}
     finally:
         cl.queryset = original
+
+
+@register.filter
+def pct(value: float | None, decimals: int = 0) -> str:
+    """0.873|pct -> "87 %", formatted for pt-BR."""
+    return percent(value, int(decimals))

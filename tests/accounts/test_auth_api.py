@@ -44,19 +44,20 @@ def test_register_creates_an_api_client_account(post):
     assert response.status_code == 201
     body = response.json()
     assert body["email"] == "ouvinte@exemplo.com"
-    user = User.objects.get(pk=body["id"])
+    user = User.objects.get(email="ouvinte@exemplo.com")
     assert user.groups.filter(name=API_CLIENTS_GROUP).exists()
     assert not user.is_curator
 
 
-def test_registering_an_existing_email_in_other_case_is_400(post):
+def test_registering_an_existing_email_in_other_case_answers_like_a_new_one(post):
     ApiClientFactory(email="ouvinte@exemplo.com")
 
-    response = post("/auth/register", {"email": "OUVINTE@exemplo.com", "password": PASSWORD})
+    existing = post("/auth/register", {"email": "OUVINTE@exemplo.com", "password": PASSWORD})
+    new = post("/auth/register", {"email": "outra@exemplo.com", "password": PASSWORD})
 
-    assert response.status_code == 400
-    assert response.json()["erro"] == "Este e-mail já está cadastrado."
-    assert User.objects.count() == 1
+    assert existing.status_code == new.status_code == 201
+    assert existing.json()["mensagem"] == new.json()["mensagem"]
+    assert User.objects.filter(email__iexact="ouvinte@exemplo.com").count() == 1
 
 
 @pytest.mark.parametrize(

@@ -120,7 +120,7 @@ def test_comment_list_shows_every_status_and_category(desktop, curator, comments
         assert label in table
     for label in ("Pendente", "Processando", "Concluído", "Falhou"):
         assert label in table
-    assert "97%" in table
+    assert "97 %" in table
     _assert_table_fits(desktop)
     assert desktop.page.get_by_role("link", name="Importar arquivo").is_visible()
     assert desktop.page.get_by_role("link", name="Exportar").is_visible()
@@ -196,7 +196,7 @@ def test_tag_list_shows_codes_descriptions_and_counts(desktop, curator, comments
 
     row = desktop.page.locator("#result_list tbody tr").first
     assert "show_ingresso" in row.inner_text()
-    assert row.locator("td.field-comment_count").inner_text() == "1"
+    assert row.locator("td.field-usage_total").inner_text() == "1"
     desktop.open("/admin/comments/tag/")
     desktop.screenshot("admin_tags")
 

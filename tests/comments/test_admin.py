@@ -310,7 +310,7 @@ def test_tag_list_counts_the_comments_of_each_tag(curator_client, comments):
 
     response = curator_client.get(reverse("admin:comments_tag_changelist"), {"q": "a"})
 
-    counts = {tag.code: tag.comment_count for tag in response.context["cl"].result_list}
+    counts = {tag.code: tag.usage_total for tag in response.context["cl"].result_list}
     assert counts["qualidade_audio"] == 3
     assert counts["letra"] == 0
 

@@ -118,15 +118,19 @@ def test_a_request_with_only_invalid_items_is_400_and_stores_nothing(api, item, 
     assert not Comment.objects.exists()
 
 
-def test_duplicate_ids_in_one_list_reject_the_whole_request(api):
+def test_a_repeated_id_in_one_list_stores_the_first_and_rejects_the_later_by_index(api):
     repeated = str(uuid.uuid4())
     items = [{"id": repeated, "texto": "a"}, {"texto": "b"}, {"id": repeated, "texto": "c"}]
 
     response = post_comments(api, items)
 
-    assert response.status_code == 400
-    assert response.json()["detalhes"]["ids_repetidos"] == [{"id": repeated, "indices": [0, 2]}]
-    assert not Comment.objects.exists()
+    assert response.status_code == 202
+    body = response.json()
+    assert body["ids_enfileirados"][0] == repeated
+    assert len(body["ids_enfileirados"]) == 2
+    assert [r["indice"] for r in body["rejeitados"]] == [2]
+    assert "repetido" in body["rejeitados"][0]["erro"]
+    assert Comment.objects.get(pk=repeated).text == "a"
 
 
 def test_malformed_json_is_400_and_stores_nothing(api):

@@ -71,7 +71,7 @@ def test_nothing_is_enqueued_when_every_id_is_already_known(
 
 
 @pytest.mark.django_db
-def test_new_rows_are_pending_with_source_submitter_and_timestamps(
+def test_new_rows_are_pending_with_source_submitter_and_timestamps_text_as_sent(
     client_user, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks():
@@ -80,7 +80,7 @@ def test_new_rows_are_pending_with_source_submitter_and_timestamps(
         )
 
     comment = Comment.objects.get(pk=result.stored_ids[0])
-    assert comment.text == "Ótimo álbum"
+    assert comment.text == "  Ótimo álbum  "  # stored as sent (DESIGN §7): no trimming
     assert (comment.status, comment.source, comment.submitted_by) == (
         "PENDENTE",
         "import",

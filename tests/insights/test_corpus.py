@@ -87,3 +87,41 @@ def test_a_line_with_a_tag_outside_the_taxonomy_is_rejected(tmp_path):
 
     with pytest.raises(CorpusError, match="unknown tag codes"):
         load_jsonl(path)
+
+
+def test_training_has_no_near_copies_of_itself_or_of_either_evaluation_set(training, evaluation):
+    from insights.classifiers.local.corpus import load_fresh_eval
+    from insights.classifiers.local.dedup import near_duplicates
+
+    assert near_duplicates(training) == []
+    assert near_duplicates(training, load_fresh_eval()) == []
+    assert near_duplicates(training, evaluation) == []
+
+
+def test_near_duplicates_finds_reworded_copies_but_not_texts_on_the_same_topic():
+    from insights.classifiers.local.corpus import CorpusItem
+    from insights.classifiers.local.dedup import near_duplicates
+
+    texts = [
+        "o app fecha sozinho toda vez que abro a playlist",
+        "O APP fecha sozinho toda vez que abro a playlist!!",  # same comment
+        "o app trava quando abro o modo offline",  # same topic, another comment
+    ]
+    items = [CorpusItem(text, "CRÍTICA") for text in texts]
+
+    [copy] = near_duplicates(items)
+
+    assert (copy.index, copy.other, copy.similarity) == (1, 0, 1.0)
+    assert near_duplicates(items[2:], items[:1]) == []
+
+
+def test_at_least_six_writers_wrote_every_label_and_the_fresh_set_has_120_per_label(training):
+    from insights.classifiers.local.corpus import load_fresh_eval
+    from insights.classifiers.local.selection import complete_writers
+
+    assert len(complete_writers(training)) >= 6
+    fresh = load_fresh_eval()
+    assert {item.writer for item in fresh} == {"X", "Y"}
+    assert not {item.writer for item in fresh} & {item.writer for item in training}
+    counts = Counter(item.category for item in fresh)
+    assert min(counts[label] for label in CATEGORIES) >= 120, counts

@@ -42,7 +42,7 @@ def queued_classify_messages() -> list[dict]:
 
 def test_classify_stores_category_confidence_tags_and_marks_done(scripted_backend, make_comments):
     scripted_backend.script = answer_all(
-        "CRÍTICA", 0.82, tags=[("qualidade_audio", "reclama do chiado")], margin=0.4
+        "CRÍTICA", 0.95, tags=[("qualidade_audio", "reclama do chiado")], margin=0.9
     )
     comments = make_comments(3)
 
@@ -52,8 +52,8 @@ def test_classify_stores_category_confidence_tags_and_marks_done(scripted_backen
     for comment in Comment.objects.all():
         assert comment.status == Status.DONE
         assert comment.category == "CRÍTICA"
-        assert comment.confidence == pytest.approx(0.82)
-        assert comment.margin == pytest.approx(0.4)
+        assert comment.confidence == pytest.approx(0.95)
+        assert comment.margin == pytest.approx(0.9)
         assert comment.classified_at is not None
         assert (comment.classifier_backend, comment.classifier_model) == ("roteiro", "roteiro-1")
         assert comment.prompt_version == "v-teste"
@@ -293,7 +293,7 @@ def test_human_tags_are_never_overwritten(scripted_backend, make_comments):
 
 @pytest.mark.parametrize(
     ("confidence", "margin", "needs_review"),
-    [(0.95, 0.8, False), (0.55, 0.8, True), (0.95, 0.05, True), (0.95, None, False)],
+    [(0.95, 0.9, False), (0.55, 0.9, True), (0.95, 0.5, True), (0.95, None, False)],
 )
 def test_needs_review_when_confidence_is_low_or_labels_are_close(
     scripted_backend, make_comments, confidence, margin, needs_review

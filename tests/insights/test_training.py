@@ -120,3 +120,20 @@ def test_train_classifier_command_writes_the_artifact_the_backend_loads(tmp_path
     assert written.version == expected
     # The backend loads that very artifact instead of training again.
     assert LocalBackend(variant="fast", model_dir=tmp_path).model.built_at == written.built_at
+
+
+def test_vocabularies_pickle_packed_and_come_back_identical(tmp_path, small_corpus):
+    """The artifact stores vocabularies as one string + an array (fast to unpickle)."""
+    model = train_model(SPECS["fast"], small_corpus)
+    union = model.pipeline.named_steps["features"].transformer_list[0][1].named_steps["union"]
+    words, chars = (transformer for _, transformer in union.transformer_list)
+    path = tmp_path / "modelo.joblib"
+
+    save_model(model, path)
+
+    loaded = load_model(path)
+    union = loaded.pipeline.named_steps["features"].transformer_list[0][1].named_steps["union"]
+    loaded_words, loaded_chars = (transformer for _, transformer in union.transformer_list)
+    assert loaded_chars.vocabulary_ == chars.vocabulary_
+    assert (loaded_words.unigrams_, loaded_words.bigrams_) == (words.unigrams_, words.bigrams_)
+    assert isinstance(words.__getstate__()["bigrams_"], tuple)

@@ -38,3 +38,26 @@ def test_the_beat_snapshot_task_in_a_worker_puts_new_numbers_on_the_page(
     json_body = page.get("/api/relatorio/semana").json()
     assert json_body["dados"]["por_categoria"]["CRÍTICA"] == 25
     assert len(json_body["graficos"]) == 8
+
+
+def test_a_build_with_a_new_alert_has_a_worker_email_it(
+    transactional_db, clean_broker, tmp_path, make_classified, settings
+):
+    from reports.models import SpikeAlert, Stakeholder
+    from reports.services import snapshot_build
+
+    settings.REPORT_SPIKE_MIN_COUNT = 10
+    Stakeholder.objects.create(email="alertas@alumusic.com.br", alerts_opt_in=True)
+    for week in range(1, 5):
+        make_classified(2, "CRÍTICA", days_ago=7 * week + 1, tags=("bug_app",))
+    make_classified(30, "CRÍTICA", tags=("bug_app",))
+
+    with running_worker(tmp_path, queues="reports"):
+        snapshot_build()  # its commit sends snapshot_built; the receiver enqueues the e-mail
+        wait_for(
+            lambda: SpikeAlert.objects.filter(notified_at__isnull=False).exists(),
+            timeout=60,
+            message="the worker never sent the alert",
+        )
+
+    assert SpikeAlert.objects.get().subject == "bug_app"

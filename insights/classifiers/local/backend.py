@@ -47,6 +47,13 @@ class LocalBackend:
         self.load_seconds: float | None = None
 
     @classmethod
+    def for_model(cls, model: TrainedModel) -> LocalBackend:
+        """A backend answering with an already loaded `model` (a candidate being compared)."""
+        backend = cls(variant=model.spec.variant)
+        backend._model = model
+        return backend
+
+    @classmethod
     def shared(cls) -> LocalBackend:
         """The process-wide instance for the configured model variant and model directory."""
         key = (resolve_variant(settings.LOCAL_CLASSIFIER_MODEL), str(settings.MODEL_DIR))

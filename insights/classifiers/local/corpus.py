@@ -1,8 +1,10 @@
 """Load and validate the labelled pt-BR corpora (JSON Lines) that train and evaluate the model.
 
-Each line is `{"texto": ..., "categoria": one of CATEGORIES, "tags": [taxonomy codes]}`. The
-training files live in `insights/data/train/*.jsonl`; the evaluation set `insights/data/eval.jsonl`
-is kept apart and is never read by training.
+Each line is `{"texto": ..., "categoria": one of CATEGORIES, "tags": [taxonomy codes]}`, with an
+optional `"registro"` (formal, girias, emoji, ...). The training files live in
+`insights/data/train/escritor_<w>.jsonl`, one per writer; the frozen fresh evaluation set in
+`insights/data/eval_fresh/` (two other writers) and the older `insights/data/eval.jsonl` are kept
+apart and are never read by training.
 """
 
 from __future__ import annotations
@@ -22,9 +24,12 @@ from lib.text import collapse_spaces, fold_accents
 DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 TRAIN_DIR = DATA_DIR / "train"
 EVAL_PATH = DATA_DIR / "eval.jsonl"
+# Frozen before any model work: scored once per final candidate, never trained or tuned on.
+FRESH_DIR = DATA_DIR / "eval_fresh"
 MAX_TAGS = 3
 
 _NOT_WORD = re.compile(r"[^\w]+")
+_WRITER_FILE = re.compile(r"escritor_(\w+)")
 
 
 class CorpusError(ValueError):
@@ -38,23 +43,32 @@ class CorpusItem:
     text: str
     category: str
     tags: tuple[str, ...] = ()
+    writer: str = ""  # "E" for escritor_e.jsonl; "" for a file not named after a writer
+    register: str = ""  # the writer's `registro` (formal, girias, ...), when given
+
+
+def writer_of(path: Path) -> str:
+    """The writer a corpus file is named after ("escritor_e.jsonl" -> "E"), else ""."""
+    match = _WRITER_FILE.fullmatch(path.stem)
+    return match[1].upper() if match else ""
 
 
 def load_jsonl(path: Path) -> list[CorpusItem]:
     """Every item of the JSON Lines file at `path`; raises CorpusError on the first bad line."""
     items: list[CorpusItem] = []
+    writer = writer_of(path)
     with path.open(encoding="utf-8-sig") as lines:
         for number, line in enumerate(lines, start=1):
             if not line.strip():
                 continue
             try:
-                items.append(_parse_line(line))
+                items.append(_parse_line(line, writer))
             except (ValueError, TypeError) as error:
                 raise CorpusError(f"{path}:{number}: {error}") from error
     return items
 
 
-def _parse_line(line: str) -> CorpusItem:
+def _parse_line(line: str, writer: str) -> CorpusItem:
     record = json.loads(line)
     if not isinstance(record, dict):
         raise CorpusError("expected a JSON object")
@@ -68,7 +82,16 @@ def _parse_line(line: str) -> CorpusItem:
     unknown = set(tags) - taxonomy_codes()
     if unknown:
         raise CorpusError(f"unknown tag codes {sorted(unknown)}")
-    return CorpusItem(text=text, category=category, tags=tuple(dict.fromkeys(tags)))
+    register = record.get("registro", "")
+    if not isinstance(register, str):
+        raise CorpusError("'registro' must be a string")
+    return CorpusItem(
+        text=text,
+        category=category,
+        tags=tuple(dict.fromkeys(tags)),
+        writer=writer,
+        register=register,
+    )
 
 
 def training_files(train_dir: Path = TRAIN_DIR) -> list[Path]:
@@ -79,6 +102,11 @@ def training_files(train_dir: Path = TRAIN_DIR) -> list[Path]:
 def load_training_corpus(train_dir: Path = TRAIN_DIR) -> list[CorpusItem]:
     """All training items from `train_dir`, file by file in name order."""
     return [item for path in training_files(train_dir) for item in load_jsonl(path)]
+
+
+def load_fresh_eval(fresh_dir: Path = FRESH_DIR) -> list[CorpusItem]:
+    """The frozen fresh evaluation set: every writer's file in `fresh_dir`, in name order."""
+    return [item for path in sorted(fresh_dir.glob("*.jsonl")) for item in load_jsonl(path)]
 
 
 def corpus_digest(items: Iterable[CorpusItem]) -> str:

@@ -61,6 +61,7 @@ class ModelSpec:
     char_ngrams: tuple[int, int] = (2, 5)
     char_min_df: int = 2
     regularisation: float = 10.0
+    balanced: bool = False  # class weights inversely proportional to label frequency
     use_weight: float = 0.0  # > 0 adds USE sentence embeddings to the TF-IDF features
 
 
@@ -82,6 +83,10 @@ class TrainedModel:
     labels: tuple[str, ...]
     trained_on: int
     built_at: float = field(default_factory=time.time)
+    # The version the corpus alone would give: an artifact also trained on curator-reviewed
+    # comments stays current until the corpus itself changes.
+    corpus_version: str = ""
+    reviewed: int = 0  # curator-reviewed comments added to the corpus
 
     @property
     def model_name(self) -> str:
@@ -134,7 +139,11 @@ def build_pipeline(spec: ModelSpec, *, memoize_embeddings: bool = False) -> Pipe
     classifier = CalibratedClassifierCV(
         # newton-cg converges in a handful of steps on this problem (lbfgs needs ~50).
         LogisticRegression(
-            C=spec.regularisation, solver="newton-cg", max_iter=500, random_state=SEED
+            C=spec.regularisation,
+            solver="newton-cg",
+            max_iter=500,
+            random_state=SEED,
+            class_weight="balanced" if spec.balanced else None,
         ),
         # Temperature scaling: one parameter fitted on out-of-fold logits. It keeps the
         # arg-max (the label) and fixes LR's over/under-confidence on a small corpus.
@@ -161,15 +170,28 @@ def _char_vectorizer(spec: ModelSpec) -> CachedCharTfidf:
     return CachedCharTfidf(ngram_range=spec.char_ngrams, min_df=spec.char_min_df)
 
 
-def train_model(spec: ModelSpec, items: Sequence[CorpusItem]) -> TrainedModel:
-    """Fit `spec` on `items` (deterministic for the same items and parameters)."""
+def train_model(
+    spec: ModelSpec, items: Sequence[CorpusItem], reviewed: Sequence[CorpusItem] = ()
+) -> TrainedModel:
+    """Fit `spec` on `items` plus `reviewed` gold comments (deterministic for the same inputs)."""
+    everything = [*items, *reviewed]
     pipeline = build_pipeline(spec, memoize_embeddings=True)
     # One BLAS thread: faster on small matrices (no oversubscription) and bit-for-bit repeatable.
     with threadpool_limits(1):
-        pipeline.fit([item.text for item in items], [item.category for item in items])
+        pipeline.fit([item.text for item in everything], [item.category for item in everything])
     _stop_memoizing(pipeline)
     labels = tuple(str(label) for label in pipeline.classes_)
-    return TrainedModel(spec, model_version(spec, items), pipeline, labels, len(items))
+    corpus_version = model_version(spec, items)
+    version = model_version(spec, everything) if reviewed else corpus_version
+    return TrainedModel(
+        spec,
+        version,
+        pipeline,
+        labels,
+        len(everything),
+        corpus_version=corpus_version,
+        reviewed=len(reviewed),
+    )
 
 
 def _stop_memoizing(pipeline: Pipeline) -> None:
@@ -246,7 +268,7 @@ def _load_if_current(path: Path, expected: str | None) -> TrainedModel | None:
     except Exception:  # a truncated or foreign file: rebuild rather than refuse to classify
         logger.exception("Could not load model artifact %s; rebuilding it", path)
         return None
-    if expected is not None and model.version != expected:
+    if expected is not None and (model.corpus_version or model.version) != expected:
         logger.warning("Model %s is stale (corpus wants %s); rebuilding", model.version, expected)
         return None
     return model

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from accounts.models import User
 from accounts.services import curator_ensure
@@ -30,8 +30,19 @@ class Command(BaseCommand):
         parser.add_argument(
             "--url", default="http://127.0.0.1:8000", help="Endereço mostrado no final."
         )
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="Roda mesmo com DEBUG desligado (cria uma conta de equipe e mostra a senha).",
+        )
 
-    def handle(self, *args: Any, file: Path, url: str, **options: Any) -> None:
+    def handle(self, *args: Any, file: Path, url: str, force: bool, **options: Any) -> None:
+        if not settings.DEBUG and not force:
+            # A staff account with a printed password has no place on a production site.
+            raise CommandError(
+                "setup_demo cria uma conta de equipe e mostra a senha: é só para demonstração. "
+                "Com DEBUG desligado, ele só roda com --force."
+            )
         # One "task succeeded" line per batch would bury the progress lines below.
         logging.getLogger("celery.app.trace").setLevel(logging.WARNING)
         curator, password = self._ensure_curator()

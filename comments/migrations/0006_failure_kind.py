@@ -4,7 +4,7 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-    dependencies = [("comments", "0003_drop_redundant_fk_indexes")]
+    dependencies = [("comments", "0005_curator_workbench")]
 
     operations = [
         migrations.AddField(

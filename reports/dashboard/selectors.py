@@ -1,0 +1,158 @@
+"""The dashboard's figures: a few aggregate queries, cached for DASHBOARD_CACHE_SECONDS.
+
+No figure runs its own COUNT(*) over the table: one GROUP BY (status, category) gives both
+breakdowns, one range scan of the received_at index gives 14 days per category (and so
+today and this week), and the small slices (review queue, failures, oldest pending) are read
+through their partial indexes. All of it is cached, so every refresh of every open dashboard
+within the cache window costs a single cache read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from importlib import import_module
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import Count, Min, Sum
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from comments.models import Category, Comment, Status
+from insights.models import EvaluationRun, LLMCall
+from insights.selectors import broker_queue_lengths, failures_by_error
+
+CACHE_KEY = "curadoria:dashboard:v1"
+TREND_DAYS = 14
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    computed_at: str
+    status_counts: dict[str, int]
+    category_counts: dict[str, int]
+    total: int
+    received_today: int
+    received_week: int
+    review_backlog: int
+    failures: list[tuple[str, int]]
+    queue_lengths: dict[str, int] | None
+    oldest_pending_at: str | None
+    llm_calls_today: int
+    llm_cost_today: str
+    llm_calls_month: int
+    llm_cost_month: str
+    latest_macro_f1: float | None
+    latest_evaluation_at: str | None
+    trend_days: list[str]
+    trend: dict[str, list[int]]  # category -> one count per day, oldest first
+    alerts: list[dict[str, Any]]
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def dashboard_get(*, fresh: bool = False) -> Dashboard:
+    """The cached figures (computed now if the cache is empty or `fresh`)."""
+    if not fresh:
+        cached = cache.get(CACHE_KEY)
+        if cached is not None:
+            return Dashboard(**cached)
+    dashboard = dashboard_compute()
+    cache.set(CACHE_KEY, dashboard.as_dict(), settings.DASHBOARD_CACHE_SECONDS)
+    return dashboard
+
+
+def dashboard_compute(*, now: datetime | None = None) -> Dashboard:
+    now = now or timezone.now()
+    today = timezone.localtime(now).date()
+    status_counts, category_counts = _breakdowns()
+    days, trend = _trend(today)
+    received = [sum(counts[i] for counts in trend.values()) for i in range(len(days))]
+    calls_today, cost_today = _llm_since(_start_of(today))
+    calls_month, cost_month = _llm_since(_start_of(today.replace(day=1)))
+    evaluation = (
+        EvaluationRun.objects.order_by("-created_at").only("macro_f1", "created_at").first()
+    )
+    oldest = Comment.objects.filter(status=Status.PENDING).aggregate(at=Min("received_at"))["at"]
+    return Dashboard(
+        computed_at=now.isoformat(),
+        status_counts=status_counts,
+        category_counts=category_counts,
+        total=sum(status_counts.values()),
+        received_today=received[-1],
+        received_week=sum(received[-7:]),
+        review_backlog=Comment.objects.filter(needs_review=True).count(),
+        failures=failures_by_error(limit=5),
+        queue_lengths=broker_queue_lengths(),
+        oldest_pending_at=oldest.isoformat() if oldest else None,
+        llm_calls_today=calls_today,
+        llm_cost_today=str(cost_today),
+        llm_calls_month=calls_month,
+        llm_cost_month=str(cost_month),
+        latest_macro_f1=evaluation.macro_f1 if evaluation else None,
+        latest_evaluation_at=evaluation.created_at.isoformat() if evaluation else None,
+        trend_days=[day.isoformat() for day in days],
+        trend=trend,
+        alerts=_alerts(),
+    )
+
+
+def _breakdowns() -> tuple[dict[str, int], dict[str, int]]:
+    rows = Comment.objects.order_by().values_list("status", "category").annotate(n=Count("*"))
+    statuses = dict.fromkeys(Status.values, 0)
+    categories = dict.fromkeys(Category.values, 0)
+    for status, category, count in rows:
+        statuses[status] = statuses.get(status, 0) + count
+        if category:
+            categories[category] = categories.get(category, 0) + count
+    return statuses, categories
+
+
+def _start_of(day: date) -> datetime:
+    return datetime.combine(day, datetime.min.time(), timezone.get_current_timezone())
+
+
+def _trend(today: date) -> tuple[list[date], dict[str, list[int]]]:
+    days = [today - timedelta(days=n) for n in range(TREND_DAYS - 1, -1, -1)]
+    rows = (
+        Comment.objects.filter(received_at__gte=_start_of(days[0]))
+        .annotate(day=TruncDate("received_at"))
+        .order_by()
+        .values_list("day", "category")
+        .annotate(n=Count("*"))
+    )
+    index = {day: i for i, day in enumerate(days)}
+    trend = {category: [0] * len(days) for category in Category.values}
+    trend[""] = [0] * len(days)  # not classified yet
+    for day, category, count in rows:
+        if day in index:
+            trend[category or ""][index[day]] += count
+    return days, trend
+
+
+def _llm_since(start: datetime) -> tuple[int, Decimal]:
+    totals = LLMCall.objects.filter(created_at__gte=start).aggregate(
+        n=Count("id"), cost=Sum("cost_usd")
+    )
+    return totals["n"], (totals["cost"] or Decimal(0)).quantize(Decimal("0.0001"))
+
+
+def _alerts() -> list[dict[str, Any]]:
+    """Spike alerts from the reports app when it has them (issue 9); none otherwise."""
+    # Looked up by name: the dashboard must work before and after the reports app ships it.
+    try:
+        alerts_active = import_module("reports.selectors").alerts_active
+    except (ImportError, AttributeError):
+        return []
+    return [
+        {
+            "subject": alert.subject or alert.get_kind_display(),
+            "zscore": round(alert.zscore, 1),
+            "count": alert.comment_count,
+        }
+        for alert in alerts_active()[:5]
+    ]
