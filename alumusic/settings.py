@@ -1,7 +1,8 @@
 """Django settings, read from environment variables (and a `.env` file when present).
 
 Every variable has a default that works on a laptop; see README "Configuração" and
-DESIGN §9. This is the only module that reads the environment.
+DESIGN §9. This is the only module that reads the environment, which is why it stays whole
+(over 300 lines): STYLE keeps every environment read in one place.
 """
 
 from __future__ import annotations
