@@ -361,11 +361,11 @@ GEMINI_PRICES_PER_MILLION = {
 }
 # Tokens (input + output + thinking) Gemini may use per day (São Paulo time); past it the local
 # model classifies until midnight and the dashboard shows an alert. 0 turns the budget off.
+GEMINI_DAILY_TOKEN_BUDGET = env_int("GEMINI_DAILY_TOKEN_BUDGET", default=50_000_000)
+LLM_BUDGET_WARNING_RATIO = env_float("LLM_BUDGET_WARNING_RATIO", default=0.8)
 # On the Gemini path the local model classifies each comment too; a disagreement sends it to
 # review (issue 11). Cheap (well over 1,000 comments/s); off only to measure Gemini alone.
 GEMINI_CROSS_CHECK = env_bool("GEMINI_CROSS_CHECK", default=True)
-GEMINI_DAILY_TOKEN_BUDGET = env_int("GEMINI_DAILY_TOKEN_BUDGET", default=50_000_000)
-LLM_BUDGET_WARNING_RATIO = env_float("LLM_BUDGET_WARNING_RATIO", default=0.8)
 CLASSIFY_BATCH_SIZE = env_int(
     "CLASSIFY_BATCH_SIZE", default=GEMINI_BATCH_SIZE if CLASSIFIER_BACKEND == "gemini" else 500
 )
@@ -378,22 +378,22 @@ CLASSIFY_RETRY_BUDGET = timedelta(
 )
 # The beat job that gives FALHOU comments of a transient failure another try once the
 # provider answers again (insights.pipeline.recovery); how many per run.
-FAILED_RETRY_INTERVAL_SECONDS = env_int("FAILED_RETRY_INTERVAL_SECONDS", default=300)
-FAILED_RETRY_MAX_PER_RUN = env_int("FAILED_RETRY_MAX_PER_RUN", default=5_000)
+FAILED_RETRY_INTERVAL_SECONDS = env_int("FAILED_RETRY_INTERVAL_SECONDS", default=300, minimum=1)
+FAILED_RETRY_MAX_PER_RUN = env_int("FAILED_RETRY_MAX_PER_RUN", default=5_000, minimum=1)
 CLASSIFY_RETRY_BASE_SECONDS = env_float("CLASSIFY_RETRY_BASE_SECONDS", default=2.0)
 CLASSIFY_RETRY_MAX_SECONDS = env_float("CLASSIFY_RETRY_MAX_SECONDS", default=300.0)
-REVIEW_CONFIDENCE_BELOW = env_float("REVIEW_CONFIDENCE_BELOW", default=0.6)
 # Chosen on the local model's leave-one-writer-out predictions (insights/data/MODEL.md): with a
 # margin below 0.81 the queue gets ~79 % of the errors and ~18 % of all comments. The confidence
 # rule stays at 0.6 for backends that report no margin (Gemini).
+REVIEW_CONFIDENCE_BELOW = env_float("REVIEW_CONFIDENCE_BELOW", default=0.6)
 REVIEW_MARGIN_BELOW = env_float("REVIEW_MARGIN_BELOW", default=0.81)
 SWEEPER_PENDING_AFTER = timedelta(seconds=env_int("SWEEPER_PENDING_AFTER", default=180))
 SWEEPER_PROCESSING_AFTER = timedelta(seconds=env_int("SWEEPER_PROCESSING_AFTER", default=600))
 SWEEPER_INTERVAL_SECONDS = env_int("SWEEPER_INTERVAL_SECONDS", default=60)
 
 # Readiness (/readyz) wants a heartbeat written by a worker within HEARTBEAT_MAX_AGE.
-HEARTBEAT_INTERVAL_SECONDS = env_int("HEARTBEAT_INTERVAL_SECONDS", default=30)
-HEARTBEAT_MAX_AGE_SECONDS = env_int("HEARTBEAT_MAX_AGE_SECONDS", default=120)
+HEARTBEAT_INTERVAL_SECONDS = env_int("HEARTBEAT_INTERVAL_SECONDS", default=30, minimum=1)
+HEARTBEAT_MAX_AGE_SECONDS = env_int("HEARTBEAT_MAX_AGE_SECONDS", default=120, minimum=1)
 
 # --- Reports (DESIGN §5) --------------------------------------------------------------------
 # The snapshot beat task's interval; the weekly summary's schedule lives in django-celery-beat's

@@ -65,8 +65,14 @@ class Comment(models.Model):
     prompt_version = models.CharField(_("versão do prompt/modelo"), max_length=50, blank=True)
     attempts = models.PositiveSmallIntegerField(_("tentativas"), default=0)
     last_error = models.TextField(_("último erro"), blank=True)
+    # db_default too: bulk loaders (COPY in comments/generation.py) leave the column out.
     failure_kind = models.CharField(
-        _("tipo de falha"), max_length=10, choices=FailureKind.choices, blank=True, default=""
+        _("tipo de falha"),
+        max_length=10,
+        choices=FailureKind.choices,
+        blank=True,
+        default="",
+        db_default="",
     )
     # Start of the current run of transient failures: retries stop once CLASSIFY_RETRY_BUDGET
     # has passed since then (issue 11), however many attempts that took.

@@ -14,6 +14,7 @@ class Migration(migrations.Migration):
                 blank=True,
                 choices=[("", "Nenhuma"), ("transient", "Transitória"), ("permanent", "Permanente")],
                 default="",
+                db_default="",
                 max_length=10,
                 verbose_name="tipo de falha",
             ),
