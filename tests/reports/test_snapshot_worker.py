@@ -29,7 +29,13 @@ def test_the_beat_snapshot_task_in_a_worker_puts_new_numbers_on_the_page(
         wait_for(lambda: _latest_total() == 17, timeout=60, message="no snapshot with 17")
         first = page.get("/relatorio/").content.decode()
         make_classified(25, "CRÍTICA", tags=("bug_app",))
-        wait_for(lambda: _latest_total() == 42, timeout=60, message="no snapshot with 42")
+        # make_classified stores the comments before their tags: a build may fall in between,
+        # so wait for one that has both (the next beat builds again within a second).
+        wait_for(
+            lambda: _latest_total() == 42 and "bug_app" in page.get("/relatorio/").content.decode(),
+            timeout=60,
+            message="no snapshot with 42 comments and their tags",
+        )
         second = page.get("/relatorio/").content.decode()
 
     assert ">17<" in first
