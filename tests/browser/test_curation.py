@@ -7,6 +7,7 @@ import csv
 from pathlib import Path
 
 import pytest
+from django.core.cache import cache
 
 from comments.models import Category, Comment, CommentTag, Status, Tag, TagOrigin
 from tests.factories import CommentFactory, CuratorFactory, TagFactory
@@ -65,6 +66,8 @@ def _login(desktop, email: str) -> None:
 def test_a_curators_session_from_dashboard_to_export(desktop, workbench, settings, tmp_path):
     settings.EXPORT_ASYNC_THRESHOLD = 3
     settings.EXPORT_DIR = tmp_path
+    # The dashboard's figures are cached in Redis; an earlier test's figures must not show here.
+    cache.clear()
     curator = CuratorFactory(email="curadora@alumusic.com.br")
     page = desktop.page
     _login(desktop, curator.email)
