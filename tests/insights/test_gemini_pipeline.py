@@ -27,7 +27,9 @@ def fake_server() -> Iterator[FakeGemini]:
 
 
 @pytest.fixture(scope="module")
-def module_worker(django_db_setup, tmp_path_factory, fake_server) -> Iterator[WorkerProcess]:
+def module_worker(
+    django_db_setup, tmp_path_factory, fake_server, local_model_ready
+) -> Iterator[WorkerProcess]:
     """One real worker for the module (Gemini backend on the fake server, quick retries).
 
     Started once to keep the suite fast: every test waits until each of its comments is

@@ -100,8 +100,9 @@ class TestValidatorAgainstAnObedientModel:
 
 @pytest.mark.e2e
 def test_injections_through_a_real_worker_store_only_what_belongs(
-    transactional_db, clean_broker, tmp_path, fake_gemini
+    transactional_db, clean_broker, tmp_path, fake_gemini, local_model_ready
 ):
+    # local_model_ready: the worker's local second opinion loads the model instead of training.
     foreign_id = str(uuid.uuid4())
     plain = [CommentFactory(text=t) for t in ("o show foi incrível", "quando sai o álbum novo?")]
     victim = CommentFactory(text="o app trava quando abro a playlist")
