@@ -16,7 +16,7 @@ from django.db.models.functions import Cast
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 
-from comments.models import Comment, CommentTag, Tag
+from comments.models import CommentTag, Tag
 from common.db import is_postgres
 
 EXPORT_CHUNK = 2000
