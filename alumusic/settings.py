@@ -232,6 +232,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT 
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# Added to the worker's niceness at start (its pool inherits it): where web and worker share
+# cores, classification (throughput, a queue absorbs delay) yields to requests (latency).
+# 0 on a host that runs only workers. docs/performance.md has the measurement.
+WORKER_NICENESS = env_int("WORKER_NICENESS", default=10, minimum=0)
 
 # --- Access: proxies, brute force ---------------------------------------------------------
 # Reverse proxies in front of gunicorn that append to X-Forwarded-For (0: clients connect
