@@ -54,3 +54,14 @@ def celery_worker(transactional_db, clean_broker, tmp_path: Path) -> Iterator[Wo
     worker = start_worker(tmp_path)
     yield worker
     worker.stop()
+
+
+@pytest.fixture(scope="session")
+def local_model_ready() -> None:
+    """Build (if missing or stale) and load the local model once, before workers start.
+
+    Workers then only load the artifact, instead of each rebuilding it on its first batch.
+    """
+    from insights.classifiers.local.backend import LocalBackend
+
+    assert LocalBackend.shared().model is not None

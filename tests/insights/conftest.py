@@ -36,17 +36,6 @@ def make_comments(db) -> Callable[..., list[Comment]]:
 
 
 @pytest.fixture(scope="session")
-def local_model_ready() -> None:
-    """Build (if missing or stale) and load the local model once, before workers start.
-
-    Workers then only load the artifact, instead of each rebuilding it on its first batch.
-    """
-    from insights.classifiers.local.backend import LocalBackend
-
-    assert LocalBackend.shared().model is not None
-
-
-@pytest.fixture(scope="session")
 def trained_model_dir(tmp_path_factory) -> Path:
     """A MODEL_DIR with the default local model, trained once per session from the real corpus."""
     from insights.classifiers.local.training import load_or_build
