@@ -7,6 +7,8 @@ STAMP := $(VENV)/.installed
 # Tests run against the local PostgreSQL and Redis (override to point elsewhere).
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/alumusic
 TEST_BROKER_URL ?= redis://127.0.0.1:6379/15
+# pytest-xdist processes; each gets its own test database and Redis db (tests/conftest.py).
+TEST_WORKERS ?= 2
 
 .PHONY: setup demo test lint bench browser-deps lock clean
 
@@ -36,7 +38,7 @@ test: setup browser-deps
 	$(BIN)/lint-imports
 	$(BIN)/mypy
 	DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=$(TEST_BROKER_URL) \
-		$(BIN)/pytest
+		$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
 
 lint: setup
 	$(BIN)/ruff check .
