@@ -84,7 +84,7 @@ def llm_calls_daily(*, days: int = DAILY_DAYS, now: datetime | None = None) -> l
         .annotate(**sums)
         .order_by("-day", "model")
     )
-    return [_llm_day(row) for row in rows]
+    return [_llm_day(dict(row)) for row in rows]
 
 
 def _llm_day(row: dict[str, Any]) -> LlmDay:

@@ -25,7 +25,8 @@ from comments.admin.filters import (
     ReviewedFilter,
     TagFilter,
 )
-from comments.admin.transfer import CommentExportHooksMixin, CommentImportViewMixin
+from comments.admin.importing import CommentImportViewMixin
+from comments.admin.transfer import CommentExportHooksMixin
 from comments.models import Comment, CommentTag, Source
 from comments.resources import CommentResource
 from comments.search import comments_matching

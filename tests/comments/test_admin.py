@@ -222,25 +222,6 @@ def test_a_comment_typed_in_the_admin_goes_through_ingestion(curator_client, cur
     assert comment.enqueued_at is not None
 
 
-def test_a_file_imported_in_the_admin_stores_good_rows_and_reports_bad_ones(
-    curator_client, curator
-):
-    content = "id;texto\n;Música incrível\nnão-é-uuid;Bom demais\n;O app trava toda hora\n".encode()
-    upload = io.BytesIO(content)
-    upload.name = "comentarios.csv"
-
-    response = curator_client.post(
-        reverse("admin:comments_comment_import_file"), {"file": upload}, follow=True
-    )
-
-    stored = sorted(Comment.objects.values_list("text", flat=True))
-    notes = [str(m) for m in response.context["messages"]]
-    assert stored == ["Música incrível", "O app trava toda hora"]
-    assert set(Comment.objects.values_list("source", flat=True)) == {Source.ADMIN}
-    assert any("2 novos" in note and "1 rejeitados" in note for note in notes)
-    assert any(note.startswith("Linha 3:") for note in notes)
-
-
 def test_an_unreadable_file_is_refused_in_the_admin_and_stores_nothing(curator_client):
     upload = io.BytesIO(b"PK\x03\x04 not really a workbook")
     upload.name = "planilha.xlsx"

@@ -139,7 +139,7 @@ def test_the_latest_evaluation_shows_per_class_scores_and_its_confusion_matrix(c
 
     section = html[html.index('id="avaliacoes"') : html.index('id="agenda"')]
     assert "F1 macro 87,4 %" in section
-    assert "<td>ELOGIO</td><td class=\"num\">0,950</td>" in section
+    assert '<td>ELOGIO</td><td class="num">0,950</td>' in section
     assert "média macro" in section
     assert '<td class="num hit">18</td><td class="num miss">2</td>' in section
     assert "50,0 %" in section  # the older run is listed too
@@ -153,8 +153,9 @@ def test_without_evaluations_the_page_says_how_to_run_one(curator_client):
 
 def test_the_beat_schedule_is_listed_in_portuguese(curator_client):
     every_minute, _ = IntervalSchedule.objects.get_or_create(every=60, period="seconds")
-    PeriodicTask.objects.create(name="refresh-report-snapshot", task="reports.tasks.snapshot_refresh",
-                                interval=every_minute)  # fmt: skip
+    PeriodicTask.objects.create(
+        name="refresh-report-snapshot", task="reports.tasks.snapshot_refresh", interval=every_minute
+    )
 
     html = _page(curator_client)
 

@@ -28,8 +28,14 @@ def curator_client(curator) -> Client:
 
 
 def _spend(tokens: int) -> None:
-    LLMCall.objects.create(backend="gemini", model="gemini-2.5-flash-lite", prompt_version="v",
-                           comment_count=1, input_tokens=tokens, outcome=CallOutcome.OK)  # fmt: skip
+    LLMCall.objects.create(
+        backend="gemini",
+        model="gemini-2.5-flash-lite",
+        prompt_version="v",
+        comment_count=1,
+        input_tokens=tokens,
+        outcome=CallOutcome.OK,
+    )
 
 
 def _spike() -> SpikeAlert:
