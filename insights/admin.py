@@ -9,7 +9,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest, HttpResponse
 from django.urls import path
-from django.utils.formats import date_format
+from django.utils.formats import date_format, number_format
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.timezone import localtime
@@ -23,7 +23,9 @@ from insights.admin_operations import (
     llm_operations_view,
     n,
     no_calls_message,
+    percent,
     score,
+    seconds,
 )
 from insights.models import EvaluationRun, LLMCall
 from insights.operations import evaluation_class_scores, evaluation_confusion
@@ -69,7 +71,11 @@ class LLMCallAdmin(ReadOnlyAdmin):
         return extra + super().get_urls()
 
     def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
-        extra = {"empty_message": no_calls_message(), **(extra_context or {})}
+        extra = {
+            "title": gettext("Chamadas ao LLM"),
+            "empty_message": no_calls_message(),
+            **(extra_context or {}),
+        }
         return super().changelist_view(request, extra)
 
     @admin.display(description=_("quando"), ordering="created_at")
@@ -78,15 +84,15 @@ class LLMCallAdmin(ReadOnlyAdmin):
 
     @admin.display(description=_("tokens (entrada / saída / raciocínio)"))
     def tokens(self, call: LLMCall) -> str:
-        return f"{call.input_tokens} / {call.output_tokens} / {call.thinking_tokens}"
+        return f"{n(call.input_tokens)} / {n(call.output_tokens)} / {n(call.thinking_tokens)}"
 
     @admin.display(description=_("custo (US$)"), ordering="cost_usd")
     def cost(self, call: LLMCall) -> str:
-        return f"{call.cost_usd:.6f}"
+        return number_format(call.cost_usd, 6)
 
     @admin.display(description=_("latência"), ordering="latency_ms")
     def latency(self, call: LLMCall) -> str:
-        return f"{call.latency_ms / 1000:.2f} s"
+        return seconds(call.latency_ms)
 
 
 @admin.register(EvaluationRun)
@@ -99,7 +105,7 @@ class EvaluationRunAdmin(ReadOnlyAdmin):
         "item_count",
         "accuracy_percent",
         "macro_f1_percent",
-        "duration_seconds",
+        "duration",
     )
     list_filter = ("backend", "dataset")
     ordering = ("-created_at",)
@@ -109,9 +115,9 @@ class EvaluationRunAdmin(ReadOnlyAdmin):
         "backend",
         "model",
         "item_count",
-        "accuracy",
-        "macro_f1",
-        "duration_seconds",
+        "accuracy_percent",
+        "macro_f1_percent",
+        "duration",
         "metrics_table",
         "tag_metrics",
         "confusion_table",
@@ -120,13 +126,21 @@ class EvaluationRunAdmin(ReadOnlyAdmin):
     readonly_fields = fields
     change_list_template = "admin/insights/evaluationrun/change_list.html"
 
+    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
+        extra = {"title": gettext("Avaliações do classificador"), **(extra_context or {})}
+        return super().changelist_view(request, extra)
+
+    @admin.display(description=_("duração"), ordering="duration_seconds")
+    def duration(self, run: EvaluationRun) -> str:
+        return number_format(run.duration_seconds, 1) + " s"
+
     @admin.display(description=_("acurácia"), ordering="accuracy")
     def accuracy_percent(self, run: EvaluationRun) -> str:
-        return f"{run.accuracy:.1%}"
+        return percent(run.accuracy)
 
     @admin.display(description=_("F1 macro"), ordering="macro_f1")
     def macro_f1_percent(self, run: EvaluationRun) -> str:
-        return f"{run.macro_f1:.1%}"
+        return percent(run.macro_f1)
 
     @admin.display(description=_("métricas por categoria"))
     def metrics_table(self, run: EvaluationRun) -> SafeString | str:
@@ -162,10 +176,10 @@ class EvaluationRunAdmin(ReadOnlyAdmin):
         micro = (run.metrics.get("tags") or {}).get("micro") if run.metrics else None
         if not micro:
             return "—"
-        return gettext("precisão %(p).3f · revocação %(r).3f · F1 %(f).3f") % {
-            "p": micro.get("precision", 0),
-            "r": micro.get("recall", 0),
-            "f": micro.get("f1", 0),
+        return gettext("precisão %(p)s · revocação %(r)s · F1 %(f)s") % {
+            "p": score(micro.get("precision", 0)),
+            "r": score(micro.get("recall", 0)),
+            "f": score(micro.get("f1", 0)),
         }
 
     @admin.display(description=_("matriz de confusão"))

@@ -56,6 +56,10 @@ def seconds(milliseconds: float | None) -> str:
     return "—" if milliseconds is None else number_format(milliseconds / 1000, 2) + " s"
 
 
+def percent(fraction: float) -> str:
+    return number_format(100 * fraction, 1) + " %"
+
+
 def score(value: float) -> str:
     return number_format(value, 3)
 
@@ -142,8 +146,8 @@ def _run_row(run: EvaluationRun) -> dict[str, str]:
         "backend": run.backend,
         "model": run.model or "—",
         "items": n(run.item_count),
-        "accuracy": number_format(100 * run.accuracy, 1) + " %",
-        "macro_f1": number_format(100 * run.macro_f1, 1) + " %",
+        "accuracy": percent(run.accuracy),
+        "macro_f1": percent(run.macro_f1),
     }
 
 

@@ -163,4 +163,6 @@ def _preview_context(preview: ImportPreview, filename: str) -> dict[str, Any]:
 
 def _sample_text(item: Any) -> str:
     text = item.get("texto") if isinstance(item, dict) else None
-    return text if isinstance(text, str) else "—"
+    if not isinstance(text, str):
+        return "—"
+    return text if text.strip() else gettext("(vazio)")

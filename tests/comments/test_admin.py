@@ -323,7 +323,7 @@ def test_evaluation_page_shows_per_label_metrics_and_confusion_matrix(
     response = curator_client.get(reverse("admin:insights_evaluationrun_change", args=[run.pk]))
 
     page = response.content.decode()
-    assert "0.920" in page  # F1 of ELOGIO
+    assert "0,920" in page  # F1 of ELOGIO, in pt-BR
     assert "<td>88</td>" in page
 
 
