@@ -10,13 +10,14 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.urls import path
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ExportActionMixin
 from import_export.formats.base_formats import CSV, JSON, XLSX
 
 from accounts.selectors import request_user
 from comments.admin.actions import CURATION_ACTIONS, CurationActionForm
-from comments.admin.display import CommentDisplayMixin
+from comments.admin.display import CommentDisplayMixin, CommentPageDisplayMixin
 from comments.admin.filters import (
     BackendFilter,
     ConfidenceFilter,
@@ -79,16 +80,16 @@ CLASSIFICATION_FIELDS = (
     "confidence_percent_text",
     "margin_percent_text",
     "classified_at",
-    "classifier_backend",
+    "classifier_text",
     "classifier_model",
     "prompt_version",
 )
 REVIEW_FIELDS = (
-    "needs_review",
+    "needs_review_text",
     "reviewed_by",
     "reviewed_at",
-    "category_set_by_human",
-    "tags_set_by_human",
+    "category_set_by_human_text",
+    "tags_set_by_human_text",
 )
 PROCESSING_FIELDS = ("enqueued_at", "claimed_at", "attempts", "last_error")
 
@@ -98,6 +99,7 @@ class CommentAdmin(
     CommentImportViewMixin,
     CommentExportHooksMixin,
     CommentDisplayMixin,
+    CommentPageDisplayMixin,
     CuratorPermissionsMixin,
     ExportActionMixin,
     admin.ModelAdmin,
@@ -205,5 +207,9 @@ class CommentAdmin(
         return extra + super().get_urls()
 
     def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
-        extra_context = {**(extra_context or {}), "can_import": self.has_add_permission(request)}
+        extra_context = {
+            "title": gettext("Comentários"),
+            **(extra_context or {}),
+            "can_import": self.has_add_permission(request),
+        }
         return super().changelist_view(request, extra_context)

@@ -364,3 +364,14 @@ def test_long_lists_show_an_estimated_count_beyond_the_cap(curator_client, monke
 
     assert response.context["cl"].paginator.is_estimate
     assert "cerca de" in response.content.decode()
+
+
+def test_comment_page_says_yes_or_no_in_words_and_names_the_classifier(curator_client, comments):
+    url = reverse("admin:comments_comment_change", args=[comments[0].pk])
+
+    page = curator_client.get(url).content.decode()
+
+    assert "icon-no.svg" not in page  # a red cross for an ordinary "no"
+    assert '<div class="readonly">não</div>' in page
+    assert "Gemini" in page
+    assert ">Backend:<" not in page
