@@ -71,11 +71,7 @@ class LLMCallAdmin(ReadOnlyAdmin):
         return extra + super().get_urls()
 
     def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
-        extra = {
-            "title": gettext("Chamadas ao LLM"),
-            "empty_message": no_calls_message(),
-            **(extra_context or {}),
-        }
+        extra = {"empty_message": no_calls_message(), **(extra_context or {})}
         return super().changelist_view(request, extra)
 
     @admin.display(description=_("quando"), ordering="created_at")

@@ -10,7 +10,6 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.urls import path
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ExportActionMixin
 from import_export.formats.base_formats import CSV, JSON, XLSX
@@ -207,9 +206,5 @@ class CommentAdmin(
         return extra + super().get_urls()
 
     def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
-        extra_context = {
-            "title": gettext("Comentários"),
-            **(extra_context or {}),
-            "can_import": self.has_add_permission(request),
-        }
+        extra_context = {**(extra_context or {}), "can_import": self.has_add_permission(request)}
         return super().changelist_view(request, extra_context)

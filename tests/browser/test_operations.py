@@ -150,3 +150,45 @@ def test_dashboard_shows_the_budget_and_the_spike_alerts(desktop, curator, setti
     assert "/admin/reports/spikealert/" in desktop.page.url
     desktop.open("/admin/")
     desktop.screenshot("admin_dashboard_alerts")
+
+
+ENGLISH = ("Select ", "Add ", "Save", "Home", "Filter", "results", "Delete", "None", "Unknown")
+
+
+def test_every_other_admin_page_a_curator_opens_reads_in_portuguese(desktop, curator):
+    from datetime import date
+
+    from reports import services
+    from reports.models import Stakeholder, WeeklySummary
+
+    CommentFactory(status=Status.DONE, category=Category.QUESTION, confidence=0.41,
+                   needs_review=True)  # fmt: skip
+    Stakeholder.objects.create(email="diretoria@alumusic.com.br")
+    WeeklySummary.objects.create(week="2026-W48", week_start=date(2026, 11, 23),
+                                 text="Na semana 2026-W48, chegaram 1.000 comentários.",
+                                 numbers={"total": 1000}, backend="offline")  # fmt: skip
+    SpikeAlert.objects.create(kind="tag", subject="bug_app", week="2026-W48", value=310,
+                              baseline=20, zscore=8.25, comment_count=1310)  # fmt: skip
+    services.snapshot_build()
+    _login(desktop, curator.email)
+    pages = {
+        "admin_review_queue": "/admin/comments/reviewqueuecomment/",
+        "admin_comment_add": "/admin/comments/comment/add/",
+        "admin_export_jobs": "/admin/comments/exportjob/",
+        "admin_stakeholders": "/admin/reports/stakeholder/",
+        "admin_summaries": "/admin/reports/weeklysummary/",
+        "admin_spike_alerts": "/admin/reports/spikealert/",
+        "admin_spike_alert": f"/admin/reports/spikealert/{SpikeAlert.objects.get().pk}/change/",
+        "admin_snapshots": "/admin/reports/reportsnapshot/",
+    }
+
+    for name, path in pages.items():
+        desktop.open(path)
+        text = desktop.page.locator("#content").inner_text()
+        assert not [word for word in ENGLISH if word in text], (path, text[:300])
+        desktop.screenshot(name)
+        overflow = desktop.page.evaluate(
+            "(() => { const r = document.querySelector('#changelist .results');"
+            " return r ? r.scrollWidth - r.clientWidth : 0; })()"
+        )
+        assert overflow <= 0, f"{path} scrolls sideways on a laptop screen"

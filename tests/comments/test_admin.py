@@ -375,3 +375,10 @@ def test_comment_page_says_yes_or_no_in_words_and_names_the_classifier(curator_c
     assert '<div class="readonly">não</div>' in page
     assert "Gemini" in page
     assert ">Backend:<" not in page
+
+
+def test_an_empty_export_list_says_what_fills_it(curator_client):
+    page = curator_client.get(reverse("admin:comments_exportjob_changelist")).content.decode()
+
+    assert "Nenhuma exportação em segundo plano" in page
+    assert "mais de 10.000 linhas" in page
