@@ -192,3 +192,18 @@ def test_every_other_admin_page_a_curator_opens_reads_in_portuguese(desktop, cur
             " return r ? r.scrollWidth - r.clientWidth : 0; })()"
         )
         assert overflow <= 0, f"{path} scrolls sideways on a laptop screen"
+
+
+def test_an_alert_that_fires_reaches_an_open_dashboard_without_a_reload(desktop, curator, settings):
+    settings.DASHBOARD_REFRESH_SECONDS = 5  # the page's shortest interval
+    _login(desktop, curator.email)
+    desktop.open("/admin/")
+    assert "Nenhum assunto em alta agora." in desktop.page.locator("#dashboard-alerts").inner_text()
+    desktop.page.evaluate("window.__same_page = true")
+
+    SpikeAlert.objects.create(kind="tag", subject="login_conta", week="2026-W48", value=90,
+                              baseline=4, zscore=6.5, comment_count=90)  # fmt: skip
+    cache.clear()  # the strip's cached copy, as if its cache window had passed
+
+    desktop.page.locator("#dashboard-alerts strong", has_text="login_conta").wait_for()
+    assert desktop.page.evaluate("window.__same_page === true")  # refreshed in place
