@@ -120,7 +120,9 @@ def test_an_import_with_bad_rows_is_previewed_and_refused(desktop, curator, tmp_
     _login(desktop, curator.email)
     desktop.open("/admin/comments/comment/importar/")
 
+    assert desktop.page.locator("label.file-choose").inner_text() == "Escolher arquivo"
     desktop.page.set_input_files("#id_file", str(upload))
+    assert desktop.page.locator(".file-chosen").inner_text() == "lote.csv"
     desktop.page.click("input[type=submit][value='Verificar o arquivo']")
     desktop.page.wait_for_load_state("networkidle")
 
