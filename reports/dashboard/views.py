@@ -104,14 +104,14 @@ def _figures(data: Dashboard) -> list[dict[str, Any]]:
             "label": gettext("chamadas ao LLM hoje"),
             "value": _n(data.llm_calls_today),
             "hint": _usd(data.llm_cost_today),
-            "url": reverse("admin:insights_llmcall_changelist"),
+            "url": reverse("admin:insights_llmcall_operations"),
         },
         {
             "key": "llm_month",
             "label": gettext("chamadas ao LLM no mês"),
             "value": _n(data.llm_calls_month),
             "hint": _usd(data.llm_cost_month),
-            "url": reverse("admin:insights_llmcall_changelist"),
+            "url": reverse("admin:insights_llmcall_operations"),
         },
         {
             "key": "f1",

@@ -139,3 +139,16 @@ def test_api_clients_and_anonymous_visitors_cannot_import(curator_client):
         assert client.post(reverse(URL), {"file": _upload(GOOD)}).status_code == 302
         assert client.post(reverse(URL), {"token": token}).status_code == 302
     assert not Comment.objects.exists()
+
+
+def test_a_file_longer_than_one_request_is_previewed_whole_and_imported_in_chunks(
+    curator_client, settings
+):
+    settings.INGEST_MAX_ITEMS = 3  # one API request's limit; the import sends chunks of it
+    rows = "".join(f";Comentário número {n} sobre o álbum novo\n" for n in range(7))
+
+    html = _preview(curator_client, "id;texto\n" + rows)
+    curator_client.post(reverse(URL), {"token": _token(html)})
+
+    assert "Confirmar a importação (7 novos)" in html
+    assert Comment.objects.count() == 7

@@ -99,3 +99,10 @@ def test_the_refresh_json_is_refused_to_api_clients_and_anonymous_visitors():
 
     assert api_client.get(reverse("admin:dashboard_json")).status_code == 302
     assert Client().get(reverse("admin:dashboard_json")).status_code == 302
+
+
+def test_the_llm_figures_lead_to_the_llm_operations_page(curator_client):
+    html = curator_client.get(reverse("admin:index")).content.decode()
+
+    operations = reverse("admin:insights_llmcall_operations")
+    assert f'<a class="figure" href="{operations}" id="figure-llm_today">' in html
