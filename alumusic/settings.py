@@ -439,6 +439,12 @@ DASHBOARD_CACHE_SECONDS = env_int("DASHBOARD_CACHE_SECONDS", default=30)
 EXPORT_ASYNC_THRESHOLD = env_int("EXPORT_ASYNC_THRESHOLD", default=10_000)
 EXPORT_DIR = Path(env.str("EXPORT_DIR", default=str(BASE_DIR / "var" / "exports")))
 EXPORT_FILE_TTL_HOURS = env_int("EXPORT_FILE_TTL_HOURS", default=24)
+# Where an admin import's file waits between its preview and its confirmation (a class of
+# django-import-export's tmp_storages). The default is this machine's temp folder: with web
+# processes on several machines use MediaStorage on a shared storage instead.
+IMPORT_EXPORT_TMP_STORAGE_CLASS = env.str(
+    "IMPORT_EXPORT_TMP_STORAGE_CLASS", default="import_export.tmp_storages.TempFolderStorage"
+)
 
 CELERY_BEAT_SCHEDULE = {
     "sweep-stuck-comments": {
