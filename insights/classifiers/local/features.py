@@ -16,6 +16,11 @@ _URL = re.compile(
     r"|\b[\w-]+\.(?:com|net|org|br|ly|me|io|gg|app|link|site|shop|store|xyz|info|bio|tv)\b\S*",
     re.IGNORECASE,
 )
+# A cheap scan that any link matches: a third of comments hold a "." and almost none a link.
+_URL_HINT = re.compile(
+    r"https?:|www\.|\.(?:com|net|org|br|ly|me|io|gg|app|link|site|shop|store|xyz|info|bio|tv)\b",
+    re.IGNORECASE,
+)
 _HANDLE = re.compile(r"(?<!\w)@\w+")
 # Coupon-like codes: capitals glued to digits ("PROMO50", "10OFF").
 _COUPON = re.compile(r"\b(?:[A-Z]{3,}\d{1,4}|\d{1,3}[A-Z]{3,})\b")
@@ -53,7 +58,7 @@ def _first_letter(match: re.Match[str]) -> str:
 def replace_entities(text: str) -> str:
     """Links, @handles, coupon codes, phone numbers and prices replaced by placeholder words."""
     # Cheap substring checks first: most comments hold none of these, and the regexes cost.
-    if "." in text:
+    if "." in text and _URL_HINT.search(text):
         text = _URL.sub(f" {PLACEHOLDERS['url']} ", text)
     if "@" in text:
         text = _HANDLE.sub(f" {PLACEHOLDERS['handle']} ", text)
@@ -78,10 +83,14 @@ def fold(text: str) -> str:
 
 def is_shouting(text: str) -> bool:
     """True when the text has a few letters and nearly all of them are capitals."""
-    if text.islower() or not any(char.isupper() for char in text[:40]):
+    if text.islower():
         return False  # the common case, decided in C without counting
+    capitals = len(_CAPITALS.findall(text))
+    # Fewer than 5 capitals can never be 80 % of 6+ letters: most sentences stop here.
+    if capitals < 5:
+        return False
     letters = len(_LETTERS.findall(text))
-    return letters >= 6 and len(_CAPITALS.findall(text)) >= 0.8 * letters
+    return letters >= 6 and capitals >= 0.8 * letters
 
 
 def normalise_for_model(text: str) -> str:

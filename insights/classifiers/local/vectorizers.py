@@ -96,18 +96,19 @@ class CachedCharTfidf(TransformerMixin, BaseEstimator):
 
     def transform(self, texts: Sequence[str]) -> sparse.csr_matrix:
         cache = self._word_cache()
-        pieces: list[np.ndarray] = []
-        indptr = np.zeros(len(texts) + 1, dtype=np.int64)
-        for row, text in enumerate(texts):
-            count = 0
-            for word in text.split():
-                columns = cache.get(word)
-                if columns is None:
-                    columns = self._columns(word, cache)
-                pieces.append(columns)
-                count += len(columns)
-            indptr[row + 1] = indptr[row] + count
-        return self._weighted(pieces, indptr)
+        split = [text.split() for text in texts]
+        words = list(chain.from_iterable(split))
+        # Only the batch's unseen words are analysed; the rest is dict lookups done in C (map).
+        for word in set(words).difference(cache):
+            self._columns(word, cache)
+        pieces = list(map(cache.__getitem__, words))
+        lengths = np.fromiter(map(len, pieces), dtype=np.int64, count=len(pieces))
+        ends = np.zeros(len(words) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=ends[1:])
+        words_per_text = np.fromiter(map(len, split), dtype=np.int64, count=len(split))
+        first_word = np.zeros(len(texts) + 1, dtype=np.int64)
+        np.cumsum(words_per_text, out=first_word[1:])
+        return self._weighted(pieces, ends[first_word])
 
     def _word_cache(self) -> dict[str, np.ndarray]:
         cache: dict[str, np.ndarray] | None = self.__dict__.get("_cache")
