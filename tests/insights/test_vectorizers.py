@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from insights.classifiers.local.features import is_shouting, normalise_for_model
+from insights.classifiers.local.features import is_shouting, normalise_for_model, normalise_many
 from insights.classifiers.local.training import TOKEN_PATTERN
 from insights.classifiers.local.vectorizers import CachedCharTfidf, CharNgramAnalyzer, WordTfidf
 
@@ -65,3 +65,30 @@ def test_links_become_placeholders_and_plain_full_stops_do_not():
     assert "_url_" in normalise_for_model("ganhe premium em alumusic-premium.net agora")
     assert "_url_" in normalise_for_model("veja https://x.y/z")
     assert "_url_" not in normalise_for_model("Achei o disco fraco. A voz some.")
+
+
+def test_a_batch_is_normalised_as_each_text_alone_and_nothing_leaks_between_texts():
+    texts = [
+        "ganhe já em alumusic-premium.net",  # a link
+        "fim com DDD 11",  # digits at the end of one text ...
+        "91234-5678 no começo",  # ... and the start of the next: no phone across them
+        "preço r$",
+        "10 reais",
+        "PROMO50 e @perfil.oficial\nsegunda linha",
+        "MDS QUE VOZ É ESSA",
+        "Música   boa, muuuito boa 🔥",
+        "",
+        "ﬁm ª",  # compatibility characters fold as in the per-text path
+        "texto com \x00 no meio",
+    ]
+    expected = [normalise_for_model(text).replace("\n", " ") for text in texts]
+    assert normalise_many(texts) == expected
+    assert normalise_many(texts[:-1]) == expected[:-1]  # the joined path (no NUL in a text)
+    assert normalise_many([]) == []
+
+
+def test_word_tfidf_keeps_texts_apart_in_a_batch():
+    words = WordTfidf(token_pattern=TOKEN_PATTERN).fit(["show lindo", "app ruim"])
+    alone = [_dense(words.transform([text])) for text in ["show", "lindo app", "ruim"]]
+    together = _dense(words.transform(["show", "lindo app", "ruim"]))
+    np.testing.assert_allclose(together, np.vstack(alone), atol=1e-6)
