@@ -10,7 +10,7 @@ vocabulary, at several times its speed (profiling showed its per-n-gram Python l
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from itertools import chain, repeat
 from typing import Any
 
@@ -80,6 +80,31 @@ class CharNgramAnalyzer:
         ]
 
 
+_WORD_SEPARATOR = f" {_TEXT_SEPARATOR} "
+
+
+class _WordColumns:
+    """Per-word n-gram columns in one flat array: word -> id, and each id's run in `columns`."""
+
+    def __init__(self) -> None:
+        self.ids: dict[str, int] = {_TEXT_SEPARATOR: 0}  # the marker between texts: no columns
+        self.columns = _NO_COLUMNS
+        self.starts = np.zeros(1, dtype=np.int64)
+        self.lengths = np.zeros(1, dtype=np.int64)
+
+    def add(self, unseen: set[str], analyse: Callable[[str], list[int]]) -> None:
+        words = list(unseen)
+        found = [analyse(word) for word in words]
+        sizes = np.fromiter(map(len, found), dtype=np.int64, count=len(found))
+        starts = len(self.columns) + np.cumsum(sizes) - sizes
+        first = len(self.ids)
+        self.ids.update(zip(words, range(first, first + len(words)), strict=True))
+        new = np.fromiter(chain.from_iterable(found), dtype=np.int32, count=int(sizes.sum()))
+        self.columns = np.concatenate([self.columns, new])
+        self.starts = np.concatenate([self.starts, starts])
+        self.lengths = np.concatenate([self.lengths, sizes])
+
+
 class CachedCharTfidf(TransformerMixin, BaseEstimator):
     """Sublinear TF-IDF over word-bounded character n-grams, with a per-word cache."""
 
@@ -97,37 +122,36 @@ class CachedCharTfidf(TransformerMixin, BaseEstimator):
 
     def transform(self, texts: Sequence[str]) -> sparse.csr_matrix:
         cache = self._word_cache()
-        split = [text.split() for text in texts]
-        words = list(chain.from_iterable(split))
-        # Only the batch's unseen words are analysed; the rest is dict lookups done in C (map).
-        for word in set(words).difference(cache):
-            self._columns(word, cache)
-        pieces = list(map(cache.__getitem__, words))
-        lengths = np.fromiter(map(len, pieces), dtype=np.int64, count=len(pieces))
-        ends = np.zeros(len(words) + 1, dtype=np.int64)
-        np.cumsum(lengths, out=ends[1:])
-        words_per_text = np.fromiter(map(len, split), dtype=np.int64, count=len(split))
-        first_word = np.zeros(len(texts) + 1, dtype=np.int64)
-        np.cumsum(words_per_text, out=first_word[1:])
-        return self._weighted(pieces, ends[first_word])
+        # The batch as one list of words, texts apart by a marker word that has no n-grams.
+        joined = _WORD_SEPARATOR.join(texts)
+        if joined.count(_WORD_SEPARATOR) != max(len(texts) - 1, 0):
+            joined = _WORD_SEPARATOR.join(t.replace(_TEXT_SEPARATOR, " ") for t in texts)
+        words = joined.split()
+        unseen = set(words).difference(cache.ids)
+        if unseen:  # only the batch's new words are analysed; the rest are lookups in C (map)
+            cache.add(unseen, self._columns)
+        ids = np.fromiter(map(cache.ids.__getitem__, words), dtype=np.int64, count=len(words))
+        lengths, starts = cache.lengths[ids], cache.starts[ids]
+        # Each word's run of columns out of the flat store, gathered in one fancy index.
+        ends = np.cumsum(lengths)
+        total = int(ends[-1]) if len(ends) else 0
+        gather = np.arange(total) + np.repeat(starts - ends + lengths, lengths)
+        text_of_word = np.cumsum(ids == 0)  # id 0 is the marker between texts
+        per_text = np.bincount(text_of_word, weights=lengths, minlength=len(texts))
+        indptr = np.zeros(len(texts) + 1, dtype=np.int64)
+        np.cumsum(per_text.astype(np.int64), out=indptr[1:])
+        return _tfidf_rows(cache.columns[gather], indptr, self.idf_)
 
-    def _word_cache(self) -> dict[str, np.ndarray]:
-        cache: dict[str, np.ndarray] | None = self.__dict__.get("_cache")
-        if cache is None or len(cache) > MAX_CACHED_WORDS:
-            cache = self.__dict__["_cache"] = {}
+    def _word_cache(self) -> _WordColumns:
+        cache: _WordColumns | None = self.__dict__.get("_cache")
+        if cache is None or len(cache.ids) > MAX_CACHED_WORDS:
+            cache = self.__dict__["_cache"] = _WordColumns()
         return cache
 
-    def _columns(self, word: str, cache: dict[str, np.ndarray]) -> np.ndarray:
+    def _columns(self, word: str) -> list[int]:
         low, high = self.ngram_range
         vocabulary = self.vocabulary_
-        found = [vocabulary[g] for g in word_char_ngrams(word, low, high) if g in vocabulary]
-        columns = np.array(found, dtype=np.int32) if found else _NO_COLUMNS
-        cache[word] = columns
-        return columns
-
-    def _weighted(self, pieces: list[np.ndarray], indptr: np.ndarray) -> sparse.csr_matrix:
-        indices = np.concatenate(pieces) if pieces else _NO_COLUMNS
-        return _tfidf_rows(indices, indptr, self.idf_)
+        return [vocabulary[g] for g in word_char_ngrams(word, low, high) if g in vocabulary]
 
     def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()
