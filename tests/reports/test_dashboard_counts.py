@@ -48,3 +48,11 @@ def test_without_a_build_every_day_is_counted_on_the_comments(make_classified):
 
     assert dashboard.category_counts[Category.SPAM] == 2
     assert dashboard.trend[Category.SPAM][-10] == 2
+
+
+def test_failures_are_listed_by_their_most_frequent_error():
+    for error in ("tempo esgotado", "tempo esgotado", "resposta inválida"):
+        CommentFactory(status=Status.FAILED, last_error=error)
+    CommentFactory(status=Status.DONE, category=Category.PRAISE, last_error="antigo")
+
+    assert dashboard_compute().failures == [("tempo esgotado", 2), ("resposta inválida", 1)]
