@@ -214,3 +214,18 @@ def test_bars_are_compared_at_a_step_under_a_pixel_that_stays_put_as_they_grow()
 
     assert small_change == after_a_beat
     assert visible_change != small_change
+
+
+def test_a_recent_build_counts_new_tags_in_the_rollup_and_the_48_hours(make_classified):
+    make_classified(2, "CRÍTICA", days_ago=5, tags=("bug_app",))
+    services.snapshot_build(full=True)
+    make_classified(3, "CRÍTICA", days_ago=0, tags=("bug_app",))
+    make_classified(1, "ELOGIO", days_ago=0, tags=("album",))
+
+    payload = services.snapshot_build(full=False).payload
+
+    assert payload["tags_48h"] == [
+        {"codigo": "bug_app", "comentarios": 3},
+        {"codigo": "album", "comentarios": 1},
+    ]
+    assert payload["tags_7d"][0] == {"codigo": "bug_app", "comentarios": 5}
