@@ -24,6 +24,7 @@ from common.db import is_postgres
 from lib.errors import ValidationFailed
 
 from .bulk_load import indexes_rebuilt_after
+from .generation_pools import PHRASES, TAG_POOLS
 from .models import Category, Comment, Source, Status, Tag
 
 CHUNK = 50_000
@@ -36,108 +37,6 @@ CATEGORY_WEIGHTS = {
 }
 STATUS_WEIGHTS = {Status.DONE: 0.96, Status.PENDING: 0.02, Status.PROCESSING: 0.005,
                   Status.FAILED: 0.015}  # fmt: skip
-PHRASES: dict[str, tuple[tuple[str, ...], ...]] = {
-    Category.PRAISE: (
-        (
-            "Que álbum incrível,",
-            "Amei o show de ontem,",
-            "A playlist da semana tá perfeita,",
-            "O clipe novo ficou lindo,",
-            "Essa produção tá impecável,",
-            "Voz maravilhosa,",
-            "O app melhorou muito,",
-            "Que letra bonita,",
-        ),
-        (
-            "ouvi o dia inteiro",
-            "chorei do começo ao fim",
-            "não paro de ouvir",
-            "melhor lançamento do ano",
-            "vale cada minuto",
-            "a banda tava afiada",
-        ),
-        ("!", ", parabéns!", ". Obrigado, AluMusic!", " ❤️", ", sério.", "."),
-    ),
-    Category.CRITICISM: (
-        (
-            "O aplicativo trava",
-            "O som tá chiando",
-            "O preço da assinatura subiu de novo",
-            "O show atrasou duas horas",
-            "A busca não acha nada",
-            "Anúncio demais",
-            "A fila de ingressos caiu",
-            "O áudio do ao vivo tá baixo",
-        ),
-        (
-            "toda vez que troco de música",
-            "no fone bluetooth",
-            "e ninguém explica",
-            "e o atendimento não responde",
-            "desde a última atualização",
-            "no meio da faixa",
-        ),
-        (".", ", que decepção.", ". Assim fica difícil.", ", péssimo.", "!"),
-    ),
-    Category.SUGGESTION: (
-        (
-            "Podiam lançar",
-            "Seria ótimo ter",
-            "Que tal colocar",
-            "Sugiro adicionar",
-            "Deveriam liberar",
-            "Falta só",
-        ),
-        (
-            "a versão acústica",
-            "letra sincronizada",
-            "modo offline nas playlists",
-            "show em Recife",
-            "um plano família mais barato",
-            "o podcast com os bastidores",
-        ),
-        (".", ", por favor!", " no próximo mês.", ", ia ajudar muito.", "?"),
-    ),
-    Category.QUESTION: (
-        (
-            "Quando abre a venda",
-            "Alguém sabe como",
-            "Onde encontro",
-            "Qual é o horário",
-            "Como faço para",
-            "Quanto custa",
-        ),
-        (
-            "de ingressos para Porto Alegre",
-            "baixar as músicas",
-            "a letra completa",
-            "do show de sábado",
-            "cancelar a assinatura",
-            "o plano estudante",
-        ),
-        ("?", "??", "? Obrigado.", "? Não achei no app."),
-    ),
-    Category.SPAM: (
-        (
-            "GANHE 1000 SEGUIDORES",
-            "Cupom de 90% só hoje",
-            "Sigam meu perfil",
-            "Promoção imperdível",
-            "Clique e ganhe",
-        ),
-        ("em bit.ly/promo", "link na bio", "www.ofertas.example", "no meu canal"),
-        ("!!!", " 🔥🔥", "!", " agora."),
-    ),
-}
-TAG_POOLS: dict[str, tuple[str, ...]] = {
-    Category.PRAISE: ("album", "show", "producao_musical", "vocal", "letra", "playlist", "clipe"),
-    Category.CRITICISM: ("bug_app", "qualidade_audio", "preco_assinatura", "show_estrutura",
-                         "busca", "anuncios", "show_ingresso", "desempenho_app"),
-    Category.SUGGESTION: ("letra_sincronizada", "modo_offline", "show", "preco_assinatura",
-                          "podcast", "catalogo"),
-    Category.QUESTION: ("show_ingresso", "pagamento", "app", "letra", "login_conta"),
-    Category.SPAM: ("link_externo", "promocao_externa", "autopromocao"),
-}  # fmt: skip
 COMMENT_COLUMNS = (
     "id", "text", "source", "received_at", "enqueued_at", "status", "category", "confidence",
     "margin", "claimed_at", "classified_at", "classifier_backend", "classifier_model",
