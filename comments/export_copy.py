@@ -83,10 +83,25 @@ def _rows_sql(queryset: QuerySet[Comment]) -> tuple[str, tuple[Any, ...]]:
     }
     cells = {alias: RawSQL(sql.format(**names), ()) for alias, sql in _CELLS.items()}
     rows = (
-        queryset.select_related(None).prefetch_related(None).annotate(**cells).values_list(*cells)
+        _without_distinct(queryset)
+        .select_related(None)
+        .prefetch_related(None)
+        .annotate(**cells)
+        .values_list(*cells)
     )
     sql, params = rows.query.sql_with_params()
     return f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)", params
+
+
+def _without_distinct(queryset: QuerySet[Comment]) -> QuerySet[Comment]:
+    """The same rows in the same order, without DISTINCT: with it Django adds the ordering
+    columns to the SELECT list, and COPY would write them as extra cells. The admin adds a
+    DISTINCT when a filter crosses a many-to-many (tags)."""
+    if not queryset.query.distinct:
+        return queryset
+    ordering = list(queryset.query.order_by) or list(Comment._meta.ordering or ())
+    keys = queryset.order_by().values("pk")
+    return Comment.objects.filter(pk__in=keys).order_by(*ordering)
 
 
 def _header_line(headers: list[str]) -> bytes:

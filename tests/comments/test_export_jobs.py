@@ -94,6 +94,25 @@ def test_csv_job_exports_only_the_filtered_comments(settings, tmp_path, curator,
     assert [row[1] for row in _csv_rows(path)[1:]] == ["Que álbum"]
 
 
+def test_csv_job_of_a_tag_filter_writes_each_comment_once_with_the_export_columns(
+    settings, tmp_path, curator, comments
+):
+    settings.EXPORT_DIR = tmp_path
+    tagged, _pending = comments
+    # What the admin builds for a filter across the tags: a join, so a DISTINCT.
+    queryset = (
+        Comment.objects.filter(tags__code__in=["app", "qualidade_audio"])
+        .order_by("-received_at", "-id")
+        .distinct()
+    )
+
+    _job, path = _export(queryset, "csv", curator)
+
+    rows = _csv_rows(path)
+    assert [row[0] for row in rows[1:]] == [str(tagged.pk)]
+    assert {len(row) for row in rows} == {len(export_headers())}
+
+
 @pytest.mark.django_db(transaction=True)
 def test_csv_job_outside_a_transaction_records_progress_and_finishes(
     settings, tmp_path, monkeypatch, curator, comments
