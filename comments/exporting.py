@@ -11,20 +11,24 @@ import csv
 import json
 import logging
 import pickle
-from collections.abc import Iterator
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import timedelta
+from itertools import islice
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from celery import current_app
 from django.conf import settings
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from comments.models import Comment, ExportFormat, ExportJob, ExportStatus
+from comments.export_copy import csv_copy_write
+from comments.models import Comment, CommentTag, ExportFormat, ExportJob, ExportStatus
 from comments.resources import EXPORT_CHUNK_SIZE, CommentResource, escape_formula
-from comments.selectors import comments_with_tags
+from common.db import is_postgres
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -38,23 +42,6 @@ PROGRESS_EVERY = 10_000
 def export_headers() -> list[str]:
     """The columns of every export, small or large: the admin resource's (API names)."""
     return list(CommentResource().get_export_headers())
-
-
-def export_row(comment: Comment) -> list[Any]:
-    """One comment as the export's cells, in export_headers() order."""
-    tags = ", ".join(link.tag.code for link in comment.comment_tags.all())
-    return [
-        str(comment.id),
-        comment.text,
-        comment.status,
-        comment.category or "",
-        "" if comment.confidence is None else comment.confidence,
-        tags,
-        comment.received_at.isoformat(),
-        comment.source,
-        comment.needs_review,
-        comment.classifier_backend,
-    ]
 
 
 def export_job_create(
@@ -107,24 +94,82 @@ def export_path(job: ExportJob) -> Path:
 def _queryset(job: ExportJob) -> QuerySet[Comment]:
     queryset = Comment.objects.all()
     queryset.query = pickle.loads(bytes(job.query))
-    # Keyset-friendly order and the tags per chunk (iterator + prefetch: one query per chunk).
-    return comments_with_tags(queryset.select_related(None))
+    return queryset
+
+
+def _progress(job: ExportJob) -> Callable[[int], None]:
+    def record(rows: int) -> None:
+        ExportJob.objects.filter(pk=job.pk).update(rows_written=rows)
+
+    return record
+
+
+@contextmanager
+def _side_progress(job: ExportJob) -> Iterator[Callable[[int], None]]:
+    """Progress written through a connection of its own: the default one is busy streaming
+    the COPY. Inside a transaction (tests) the job's row is not visible to another
+    connection, or is locked by ours, so progress then waits for the final count."""
+    if connection.in_atomic_block:
+        yield lambda rows: None
+        return
+    side = connections.create_connection(DEFAULT_DB_ALIAS)
+    table = connection.ops.quote_name(ExportJob._meta.db_table)
+
+    def record(rows: int) -> None:
+        with side.cursor() as cursor:
+            cursor.execute(f"UPDATE {table} SET rows_written = %s WHERE id = %s", [rows, job.pk])
+
+    try:
+        yield record
+    finally:
+        side.close()
+
+
+_ROW_COLUMNS = ("id", "text", "status", "category", "confidence", "received_at", "source",
+                "needs_review", "classifier_backend")  # fmt: skip
 
 
 def _rows(job: ExportJob) -> Iterator[list[Any]]:
-    for number, comment in enumerate(_queryset(job).iterator(chunk_size=EXPORT_CHUNK_SIZE), 1):
-        yield export_row(comment)
-        if number % PROGRESS_EVERY == 0:
-            ExportJob.objects.filter(pk=job.pk).update(rows_written=number)
+    """Each comment's cells, in export_headers() order, from plain tuples and the tags of
+    each chunk in one query (model instances and a prefetch per chunk cost ~0.15 ms a row)."""
+    record = _progress(job)
+    rows = _queryset(job).select_related(None).prefetch_related(None).values_list(*_ROW_COLUMNS)
+    stream, number = rows.iterator(chunk_size=EXPORT_CHUNK_SIZE), 0
+    while chunk := list(islice(stream, EXPORT_CHUNK_SIZE)):
+        tags = _tag_codes([row[0] for row in chunk])
+        for pk, text, status, category, confidence, received, source, review, backend in chunk:
+            yield [str(pk), text, status, category or "", "" if confidence is None else confidence,
+                   tags.get(pk, ""), received.isoformat(), source, review, backend]  # fmt: skip
+            number += 1
+            if number % PROGRESS_EVERY == 0:
+                record(number)
+
+
+def _tag_codes(ids: list[Any]) -> dict[Any, str]:
+    """Comment id → its tag codes, sorted and comma-separated (the `tags` cell)."""
+    links = (
+        CommentTag.objects.filter(comment_id__in=ids)
+        .order_by("tag__code")
+        .values_list("comment_id", "tag__code")
+    )
+    codes: dict[Any, list[str]] = defaultdict(list)
+    for comment_id, code in links:
+        codes[comment_id].append(code)
+    return {comment_id: ", ".join(tags) for comment_id, tags in codes.items()}
 
 
 def _write(job: ExportJob, path: Path) -> int:
+    file_format = ExportFormat(job.file_format)
+    if file_format == ExportFormat.CSV and is_postgres():
+        with path.open("wb") as handle, _side_progress(job) as progress:
+            return csv_copy_write(_queryset(job), handle, export_headers(),
+                                  progress=progress, every=PROGRESS_EVERY)  # fmt: skip
     writers = {
         ExportFormat.CSV: _write_csv,
         ExportFormat.JSON: _write_json,
         ExportFormat.XLSX: _write_xlsx,
     }
-    return writers[ExportFormat(job.file_format)](_rows(job), path)
+    return writers[file_format](_rows(job), path)
 
 
 def _write_csv(rows: Iterator[list[Any]], path: Path) -> int:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import time
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -17,11 +18,14 @@ from typing import Any
 import numpy as np
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
+from psycopg.copy import QueuedLibpqWriter
 
 from common.db import is_postgres
 from lib.errors import ValidationFailed
 
-from .models import Category, Source, Status, Tag
+from .bulk_load import indexes_rebuilt_after
+from .generation_pools import PHRASES, TAG_POOLS
+from .models import Category, Comment, Source, Status, Tag
 
 CHUNK = 50_000
 CATEGORY_WEIGHTS = {
@@ -33,108 +37,6 @@ CATEGORY_WEIGHTS = {
 }
 STATUS_WEIGHTS = {Status.DONE: 0.96, Status.PENDING: 0.02, Status.PROCESSING: 0.005,
                   Status.FAILED: 0.015}  # fmt: skip
-PHRASES: dict[str, tuple[tuple[str, ...], ...]] = {
-    Category.PRAISE: (
-        (
-            "Que álbum incrível,",
-            "Amei o show de ontem,",
-            "A playlist da semana tá perfeita,",
-            "O clipe novo ficou lindo,",
-            "Essa produção tá impecável,",
-            "Voz maravilhosa,",
-            "O app melhorou muito,",
-            "Que letra bonita,",
-        ),
-        (
-            "ouvi o dia inteiro",
-            "chorei do começo ao fim",
-            "não paro de ouvir",
-            "melhor lançamento do ano",
-            "vale cada minuto",
-            "a banda tava afiada",
-        ),
-        ("!", ", parabéns!", ". Obrigado, AluMusic!", " ❤️", ", sério.", "."),
-    ),
-    Category.CRITICISM: (
-        (
-            "O aplicativo trava",
-            "O som tá chiando",
-            "O preço da assinatura subiu de novo",
-            "O show atrasou duas horas",
-            "A busca não acha nada",
-            "Anúncio demais",
-            "A fila de ingressos caiu",
-            "O áudio do ao vivo tá baixo",
-        ),
-        (
-            "toda vez que troco de música",
-            "no fone bluetooth",
-            "e ninguém explica",
-            "e o atendimento não responde",
-            "desde a última atualização",
-            "no meio da faixa",
-        ),
-        (".", ", que decepção.", ". Assim fica difícil.", ", péssimo.", "!"),
-    ),
-    Category.SUGGESTION: (
-        (
-            "Podiam lançar",
-            "Seria ótimo ter",
-            "Que tal colocar",
-            "Sugiro adicionar",
-            "Deveriam liberar",
-            "Falta só",
-        ),
-        (
-            "a versão acústica",
-            "letra sincronizada",
-            "modo offline nas playlists",
-            "show em Recife",
-            "um plano família mais barato",
-            "o podcast com os bastidores",
-        ),
-        (".", ", por favor!", " no próximo mês.", ", ia ajudar muito.", "?"),
-    ),
-    Category.QUESTION: (
-        (
-            "Quando abre a venda",
-            "Alguém sabe como",
-            "Onde encontro",
-            "Qual é o horário",
-            "Como faço para",
-            "Quanto custa",
-        ),
-        (
-            "de ingressos para Porto Alegre",
-            "baixar as músicas",
-            "a letra completa",
-            "do show de sábado",
-            "cancelar a assinatura",
-            "o plano estudante",
-        ),
-        ("?", "??", "? Obrigado.", "? Não achei no app."),
-    ),
-    Category.SPAM: (
-        (
-            "GANHE 1000 SEGUIDORES",
-            "Cupom de 90% só hoje",
-            "Sigam meu perfil",
-            "Promoção imperdível",
-            "Clique e ganhe",
-        ),
-        ("em bit.ly/promo", "link na bio", "www.ofertas.example", "no meu canal"),
-        ("!!!", " 🔥🔥", "!", " agora."),
-    ),
-}
-TAG_POOLS: dict[str, tuple[str, ...]] = {
-    Category.PRAISE: ("album", "show", "producao_musical", "vocal", "letra", "playlist", "clipe"),
-    Category.CRITICISM: ("bug_app", "qualidade_audio", "preco_assinatura", "show_estrutura",
-                         "busca", "anuncios", "show_ingresso", "desempenho_app"),
-    Category.SUGGESTION: ("letra_sincronizada", "modo_offline", "show", "preco_assinatura",
-                          "podcast", "catalogo"),
-    Category.QUESTION: ("show_ingresso", "pagamento", "app", "letra", "login_conta"),
-    Category.SPAM: ("link_externo", "promocao_externa", "autopromocao"),
-}  # fmt: skip
 COMMENT_COLUMNS = (
     "id", "text", "source", "received_at", "enqueued_at", "status", "category", "confidence",
     "margin", "claimed_at", "classified_at", "classifier_backend", "classifier_model",
@@ -175,86 +77,138 @@ def comments_generate(*, count: int, weeks: int = 12, seed: int = 0) -> Generati
         raise ValidationFailed(_("Informe uma quantidade positiva de comentários."))
     started = time.perf_counter()
     rng = np.random.default_rng(seed)
-    texts = {str(category): _texts(category) for category in CATEGORY_WEIGHTS}
-    tags = _tag_ids()
-    links = 0
+    pools = _Pools.build()
+    # Into a table at least as big as the load, rebuilding its indexes would cost more than
+    # keeping them up to date.
+    rebuild = Comment.objects.count() < count
     with transaction.atomic(), connection.cursor() as cursor:
-        raw = cursor.cursor  # psycopg 3's cursor, for COPY
         cursor.execute("SET LOCAL gin_pending_list_limit = '256MB'")
-        received = received_times(rng, count, weeks)
-        for offset in range(0, count, CHUNK):
-            chunk = received[offset : offset + CHUNK]
-            comments, tag_links, linked = _chunk(rng, chunk, texts, tags)
-            with raw.copy(COMMENT_COPY) as copy:
-                copy.write(comments)
-            with raw.copy(TAG_COPY) as copy:
-                copy.write(tag_links)
-            links += linked
+        loading = indexes_rebuilt_after(cursor, LOADED_TABLES) if rebuild else nullcontext()
+        with loading:
+            links = _load(cursor.cursor, rng, received_times(rng, count, weeks), pools)
     return GenerationResult(count, links, time.perf_counter() - started)
 
 
 COMMENT_COPY = f"COPY comments_comment ({', '.join(COMMENT_COLUMNS)}) FROM STDIN"
 TAG_COPY = "COPY comments_commenttag (comment_id, tag_id, explanation) FROM STDIN"
+LOADED_TABLES = ("comments_comment", "comments_commenttag")
 NULL = "\\N"
 
 
+def _load(cursor: Any, rng: np.random.Generator, received: np.ndarray, pools: _Pools) -> int:
+    """COPY every comment, then every tag link; return the number of links.
+
+    One COPY for all the comments, fed by a writer thread: the server parses and indexes a
+    chunk while numpy assembles the next. The links wait in memory (~80 MB at 1M comments)
+    because a connection runs one COPY at a time.
+    """
+    links: list[bytes] = []
+    linked = 0
+    with cursor.copy(COMMENT_COPY, writer=QueuedLibpqWriter(cursor)) as copy:
+        for offset in range(0, len(received), CHUNK):
+            comments, tag_links, count = _chunk(rng, received[offset : offset + CHUNK], pools)
+            copy.write(comments)
+            links.append(tag_links)
+            linked += count
+    with cursor.copy(TAG_COPY, writer=QueuedLibpqWriter(cursor)) as copy:
+        while links:
+            copy.write(links.pop(0))
+    return linked
+
+
+@dataclass(frozen=True)
+class _Pools:
+    """Everything drawn from, as numpy arrays indexed by a category's number."""
+
+    categories: np.ndarray  # category labels (object)
+    weights: np.ndarray
+    texts: np.ndarray  # every category's phrases, one category after the other
+    text_start: np.ndarray  # per category: where its phrases begin in `texts` …
+    text_count: np.ndarray  # … and how many there are
+    tags: np.ndarray  # tag ids as text, one category's pool after the other
+    tag_start: np.ndarray
+    tag_count: np.ndarray
+
+    @classmethod
+    def build(cls) -> _Pools:
+        categories = list(CATEGORY_WEIGHTS)
+        texts = [_texts(category) for category in categories]
+        tag_ids = _tag_ids()
+        tags = [[str(tag) for tag in tag_ids[category]] for category in categories]
+        return cls(
+            categories=np.array([str(c) for c in categories], dtype=object),
+            weights=np.array(list(CATEGORY_WEIGHTS.values())),
+            texts=np.array([text for pool in texts for text in pool], dtype=object),
+            text_start=_starts(texts),
+            text_count=np.array([len(pool) for pool in texts]),
+            tags=np.array([tag for pool in tags for tag in pool], dtype=object),
+            tag_start=_starts(tags),
+            tag_count=np.array([len(pool) for pool in tags]),
+        )
+
+
+def _starts(pools: list[list[str]]) -> np.ndarray:
+    sizes = np.array([len(pool) for pool in pools])
+    return np.cumsum(sizes) - sizes
+
+
+# "0.0000" … "1.0000": confidences and margins have 4 decimals, so their text is a lookup
+# (numpy's float-to-str conversion cost more than the rest of the row).
+_DECIMALS = np.array([f"{n / 10_000:.4f}" for n in range(10_001)], dtype=object)
+_STATUSES = np.array([str(status) for status in STATUS_WEIGHTS], dtype=object)
+_STATUS_WEIGHTS = np.array(list(STATUS_WEIGHTS.values()))
+_DONE = list(STATUS_WEIGHTS).index(Status.DONE)
+_FAILED = list(STATUS_WEIGHTS).index(Status.FAILED)
+
+
 def _chunk(
-    rng: np.random.Generator,
-    received: np.ndarray,
-    texts: dict[str, list[str]],
-    tags: dict[str, list[int]],
+    rng: np.random.Generator, received: np.ndarray, pools: _Pools
 ) -> tuple[bytes, bytes, int]:
     """One COPY's worth of rows in COPY's text format, built column by column with numpy (a
     Python call per value would cap the load at a few thousand rows per second)."""
     size = len(received)
     ids = _uuid7_hexes(rng, received)
-    instants = np.char.add(np.datetime_as_string(received, unit="us"), "+00")
-    categories = rng.choice(list(CATEGORY_WEIGHTS), size=size, p=list(CATEGORY_WEIGHTS.values()))
-    statuses = rng.choice(list(STATUS_WEIGHTS), size=size, p=list(STATUS_WEIGHTS.values()))
+    instants = np.char.add(np.datetime_as_string(received, unit="us"), "+00").astype(object)
+    categories = rng.choice(len(pools.categories), size=size, p=pools.weights)
+    statuses = rng.choice(len(_STATUSES), size=size, p=_STATUS_WEIGHTS)
     confidences = np.clip(rng.beta(8, 2, size), 0.2, 0.999)
     margins = np.clip(confidences - rng.random(size) * 0.5, 0.0, 1.0)
-    done = statuses == Status.DONE
+    done = statuses == _DONE
     needs_review = done & ((confidences < 0.6) | (margins < 0.15))
     reviewed = needs_review & (rng.random(size) < 0.3)
 
     def when_done(values: Any, otherwise: str = NULL) -> np.ndarray:
         return np.where(done, values, otherwise)
 
+    texts = pools.texts[
+        pools.text_start[categories]
+        + (rng.random(size) * pools.text_count[categories]).astype(np.int64)
+    ]
     columns = [
         ids,
-        _texts_for(rng, categories, texts),
-        np.full(size, Source.API),
+        texts,
+        np.full(size, Source.API, dtype=object),
         instants,
         instants,
-        statuses,
-        when_done(categories),
-        when_done(confidences.round(4).astype(str)),
-        when_done(margins.round(4).astype(str)),
-        np.full(size, NULL),
+        _STATUSES[statuses],
+        when_done(pools.categories[categories]),
+        when_done(_DECIMALS[np.rint(confidences * 10_000).astype(np.int64)]),
+        when_done(_DECIMALS[np.rint(margins * 10_000).astype(np.int64)]),
+        np.full(size, NULL, dtype=object),
         when_done(instants),
         when_done("local", ""),
         when_done("tfidf-default", ""),
         when_done("local_v1", ""),
         when_done("1", "0"),
-        np.where(statuses == Status.FAILED, "tempo esgotado", ""),
+        np.where(statuses == _FAILED, "tempo esgotado", ""),
         np.where(needs_review & ~reviewed, "t", "f"),
         np.where(reviewed, instants, NULL),
         np.where(reviewed, "t", "f"),
-        np.full(size, "f"),
+        np.full(size, "f", dtype=object),
     ]
-    rows = "\n".join("\t".join(row) for row in zip(*(c.tolist() for c in columns), strict=True))
-    links = _tag_lines(rng, ids, categories, done, tags)
-    return (rows + "\n").encode(), "".join(links).encode(), len(links)
-
-
-def _texts_for(
-    rng: np.random.Generator, categories: np.ndarray, texts: dict[str, list[str]]
-) -> np.ndarray:
-    chosen = np.empty(len(categories), dtype=object)
-    for category, pool in texts.items():
-        where = categories == category
-        chosen[where] = np.asarray(pool, dtype=object)[rng.integers(0, len(pool), where.sum())]
-    return chosen
+    rows = "\n".join(map("\t".join, zip(*(c.tolist() for c in columns), strict=True)))
+    links, linked = _tag_lines(rng, ids, categories, done, pools)
+    return (rows + "\n").encode(), links, linked
 
 
 def _uuid7_hexes(rng: np.random.Generator, received: np.ndarray) -> np.ndarray:
@@ -267,7 +221,7 @@ def _uuid7_hexes(rng: np.random.Generator, received: np.ndarray) -> np.ndarray:
     raw[:, 6] = (raw[:, 6] & 0x0F) | 0x70  # version 7
     raw[:, 8] = (raw[:, 8] & 0x3F) | 0x80  # RFC 9562 variant
     hexes = raw.tobytes().hex()
-    return np.array([hexes[i * 32 : (i + 1) * 32] for i in range(size)])
+    return np.array([hexes[i * 32 : (i + 1) * 32] for i in range(size)], dtype=object)
 
 
 def received_times(rng: np.random.Generator, count: int, weeks: int) -> np.ndarray:
@@ -283,16 +237,17 @@ def _tag_lines(
     ids: np.ndarray,
     categories: np.ndarray,
     done: np.ndarray,
-    tags: dict[str, list[int]],
-) -> list[str]:
-    """1 to 3 tags of its category's pool for each classified comment."""
-    counts = rng.integers(1, 4, len(ids)).tolist()
-    starts = rng.integers(0, 1 << 30, len(ids)).tolist()
-    id_list, category_list = ids.tolist(), categories.tolist()
-    pools = {category: [str(tag) for tag in pool] for category, pool in tags.items()}
-    lines = []
-    for i in np.flatnonzero(done).tolist():
-        pool = pools[category_list[i]]
-        for k in range(min(counts[i], len(pool))):
-            lines.append(f"{id_list[i]}\t{pool[(starts[i] + k) % len(pool)]}\tgerado\n")
-    return lines
+    pools: _Pools,
+) -> tuple[bytes, int]:
+    """1 to 3 distinct tags of its category's pool for each classified comment, as COPY text."""
+    rows = np.flatnonzero(done)
+    category = categories[rows]
+    counts = np.minimum(rng.integers(1, 4, len(rows)), pools.tag_count[category])
+    starts = rng.integers(0, 1 << 30, len(rows))
+    # One entry per link: its comment, and its position k (0, 1, 2) among that comment's tags.
+    link_rows = np.repeat(rows, counts)
+    k = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+    pool = np.repeat(category, counts)
+    picked = pools.tag_start[pool] + (np.repeat(starts, counts) + k) % pools.tag_count[pool]
+    lines = ids[link_rows] + "\t" + pools.tags[picked] + "\tgerado\n"
+    return "".join(lines.tolist()).encode(), len(lines)

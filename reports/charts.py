@@ -2,7 +2,10 @@
 
 Colours are the Okabe–Ito palette (distinguishable with every common colour-vision deficiency);
 each chart has a title, a one-line description and the table of its numbers as an alternative.
-A chart whose numbers did not change since the previous build is reused, not redrawn.
+A chart whose picture would not change since the previous build is reused, not redrawn: its
+table (the exact numbers) is always fresh, but bars without value labels are compared at a
+resolution finer than a pixel, so a beat's few new comments redraw only the charts they visibly
+change (drawing is most of a rebuild's time at 1M comments, docs/performance.md).
 The eight charts stay in one module (over 300 lines): they share the palette, the axes style,
 the SVG/PNG rendering and the reuse cache, and each chart function is short.
 """
@@ -13,6 +16,7 @@ import base64
 import hashlib
 import io
 import json
+import math
 import re
 import threading
 from collections.abc import Callable
@@ -59,6 +63,8 @@ class ChartSpec:
     description: str
     table: Table
     draw: Callable[[Figure], None]
+    # What the drawing shows, when coarser than the table (see picture_of); default: the table.
+    picture: Any = None
 
 
 def charts_draw(payload: dict[str, Any], *, previous: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -67,9 +73,10 @@ def charts_draw(payload: dict[str, Any], *, previous: list[dict[str, Any]]) -> l
     charts = []
     for spec in chart_specs(payload):
         digest = _digest(spec)
+        table = {"colunas": spec.table.columns, "linhas": spec.table.rows}
         old = reusable.get(spec.key)
         if old and old.get("hash") == digest:
-            charts.append(old)
+            charts.append({**old, "tabela": table})
             continue
         svg, png = _render(spec)
         charts.append(
@@ -77,7 +84,7 @@ def charts_draw(payload: dict[str, Any], *, previous: list[dict[str, Any]]) -> l
                 "chave": spec.key,
                 "titulo": spec.title,
                 "descricao": spec.description,
-                "tabela": {"colunas": spec.table.columns, "linhas": spec.table.rows},
+                "tabela": table,
                 "svg": svg,
                 "png_base64": png,
                 "hash": digest,
@@ -87,8 +94,23 @@ def charts_draw(payload: dict[str, Any], *, previous: list[dict[str, Any]]) -> l
 
 
 def _digest(spec: ChartSpec) -> str:
-    data = [spec.key, spec.title, spec.description, spec.table.columns, spec.table.rows]
+    shown = spec.table.rows if spec.picture is None else spec.picture
+    data = [spec.key, spec.title, spec.description, spec.table.columns, shown]
     return hashlib.sha256(json.dumps(data, ensure_ascii=False).encode()).hexdigest()[:32]
+
+
+def picture_of(labels: list[Any], series: list[list[float]]) -> list[Any]:
+    """Bars without value labels as the eye sees them: the labels exact, each value rounded to
+    a step under a pixel of a ~300 px tall plot (the largest / 300, floored to 1, 2 or 5 times
+    a power of ten, so the step itself stays put as the numbers grow)."""
+    largest = max((abs(v) for values in series for v in values), default=0)
+    quantum = _nice_floor(largest / 300) if largest else 1.0
+    return [labels, [[round(v / quantum) for v in values] for values in series]]
+
+
+def _nice_floor(value: float) -> float:
+    power = 10 ** math.floor(math.log10(value))
+    return next(step * power for step in (5, 2, 1) if step * power <= value)
 
 
 def _render(spec: ChartSpec) -> tuple[str, str]:
@@ -259,6 +281,7 @@ def _daily(payload: dict[str, Any]) -> ChartSpec:
         _("Comentários recebidos por dia nos últimos 14 dias, empilhados por categoria."),
         Table(columns, rows),
         draw,
+        picture_of(days, list(daily["series"].values())),
     )
 
 
@@ -346,6 +369,7 @@ def _confidence_praise_criticism(payload: dict[str, Any]) -> ChartSpec:
         _("Quantos elogios e críticas foram classificados em cada faixa de confiança."),
         Table([_("Faixa de confiança"), _label(pair[0]), _label(pair[1])], rows),
         draw,
+        picture_of(buckets, [distribution["por_categoria"][category] for category in pair]),
     )
 
 
@@ -385,12 +409,15 @@ def _praise_criticism_share(payload: dict[str, Any]) -> ChartSpec:
     rows = [
         [w["semana"], w["elogios"], w["criticas"], _percent(w["parcela_elogio"])] for w in trend
     ]
+    shares = [None if w["parcela_elogio"] is None else w["parcela_elogio"] * 100 for w in trend]
     return ChartSpec(
         "elogio_vs_critica",
         _("Elogios × críticas por semana"),
         _("Parcela de elogios e de críticas entre os dois, em cada uma das últimas 8 semanas."),
         Table([_("Semana"), _("Elogios"), _("Críticas"), _("Parcela de elogios")], rows),
         draw,
+        # A week without either draws no bar: kept apart from a share of 0 %.
+        [picture_of(weeks, [[share or 0 for share in shares]]), [s is None for s in shares]],
     )
 
 
@@ -446,6 +473,7 @@ def _weekly(payload: dict[str, Any]) -> ChartSpec:
         _("Comentários recebidos em cada semana (segunda a domingo), por categoria."),
         Table(columns, rows),
         draw,
+        picture_of(weeks, list(weekly["series"].values())),
     )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -18,6 +18,13 @@ from .models import ReportSnapshot, SpikeAlert, Stakeholder, WeeklySummary
 def report_latest() -> ReportSnapshot | None:
     """The newest snapshot, or None before the first build."""
     return ReportSnapshot.objects.order_by("-built_at", "-id").first()
+
+
+def report_latest_built_at() -> datetime | None:
+    """When the newest snapshot was built (the rollup is as fresh as that), or None."""
+    return (
+        ReportSnapshot.objects.order_by("-built_at", "-id").values_list("built_at", flat=True)
+    ).first()
 
 
 def report_latest_version() -> tuple[int, str] | None:

@@ -6,7 +6,7 @@ import hashlib
 import json
 import logging
 import time
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from common.db import is_postgres
 from lib.errors import Conflict, ValidationFailed
 
 from . import selectors
@@ -22,7 +23,13 @@ from .alerts import alert_as_wire, alerts_detect
 from .charts import charts_draw
 from .locks import local_lock_release, transaction_lock_try
 from .models import ReportSnapshot, Stakeholder
-from .rollup import local_today, recent_start, rollup_refresh
+from .rollup import (
+    RecentTagCounts,
+    local_today,
+    recent_start,
+    recent_tag_counts,
+    rollup_refresh,
+)
 from .signals import snapshot_built
 from .snapshot import payload_build
 
@@ -56,8 +63,10 @@ def _build_locked(*, full: bool | None) -> ReportSnapshot:
     started = time.perf_counter()
     now = timezone.now()
     full = _full_rollup_due(now) if full is None else full
-    rollup_refresh(since=None if full else recent_start())
-    payload = payload_build(now=now)
+    since = None if full else recent_start()
+    recent = _recent_tags(now, since)
+    rollup_refresh(since=since, recent=recent)
+    payload = payload_build(now=now, recent=recent)
     alerts_detect(today=local_today())
     payload["alertas"] = [alert_as_wire(alert) for alert in selectors.alerts_active()]
     previous = selectors.report_latest()
@@ -74,6 +83,15 @@ def _build_locked(*, full: bool | None) -> ReportSnapshot:
     _prune_old_snapshots()
     logger.info("Snapshot %s built in %d ms (full rollup: %s)", snapshot.pk, build_ms, full)
     return snapshot
+
+
+def _recent_tags(now: datetime, since: date | None) -> RecentTagCounts | None:
+    """The recent days' and last 48 hours' tag counts in one scan (PostgreSQL)."""
+    if not is_postgres():
+        return None
+    return recent_tag_counts(
+        since_day=since or recent_start(), since_instant=now - timedelta(hours=48)
+    )
 
 
 def _full_rollup_due(now: datetime) -> bool:

@@ -18,7 +18,13 @@ from comments.models import Category, CommentTag, Status
 from common.db import is_postgres
 
 from .models import DailyRollup, DailyTagRollup
-from .rollup import NO_CONFIDENCE, canonical_tag_codes, local_today, tag_counts_recent
+from .rollup import (
+    NO_CONFIDENCE,
+    RecentTagCounts,
+    canonical_tag_codes,
+    local_today,
+    tag_counts_recent,
+)
 from .weeks import iso_week_label, week_monday
 
 CATEGORIES = tuple(Category.values)
@@ -28,15 +34,16 @@ RISING_BASELINE_WEEKS = 4
 BUCKETS = 10
 
 
-def payload_build(*, now: datetime) -> dict[str, Any]:
-    """Every number the report shows, as plain JSON data."""
+def payload_build(*, now: datetime, recent: RecentTagCounts | None = None) -> dict[str, Any]:
+    """Every number the report shows, as plain JSON data (`recent`: the last 48 hours' tag
+    counts when the caller already has them)."""
     today = local_today()
     weekly = _weekly_volume(today)
     return {
         **_totals(),
         "volume_diario": _daily_volume(today),
         "volume_semanal": weekly,
-        "tags_48h": _top_tags_since(now - timedelta(hours=48)),
+        "tags_48h": _top_tags_since(now - timedelta(hours=48), recent),
         "tags_7d": _top_tags_rollup(today - timedelta(days=6)),
         "tags_em_alta": rising_tags(today),
         "elogio_critica": _praise_criticism(weekly),
@@ -97,10 +104,12 @@ def _weekly_volume(today: date) -> dict[str, Any]:
     }
 
 
-def _top_tags_since(since: datetime) -> list[dict[str, Any]]:
+def _top_tags_since(since: datetime, recent: RecentTagCounts | None) -> list[dict[str, Any]]:
     codes = canonical_tag_codes()
     counts: dict[str, int] = defaultdict(int)
-    if is_postgres():
+    if recent is not None:
+        rows = recent.window
+    elif is_postgres():
         rows = [
             (tag_id, n) for _day, tag_id, _category, n in tag_counts_recent(since, by_day=False)
         ]

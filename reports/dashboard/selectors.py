@@ -1,10 +1,11 @@
 """The dashboard's figures: a few aggregate queries, cached for DASHBOARD_CACHE_SECONDS.
 
-No figure runs its own COUNT(*) over the table: one GROUP BY (status, category) gives both
-breakdowns, one range scan of the received_at index gives 14 days per category (and so
-today and this week), and the small slices (review queue, failures, oldest pending) are read
-through their partial indexes. All of it is cached, so every refresh of every open dashboard
-within the cache window costs a single cache read.
+No figure runs its own COUNT(*) over the table: the counts per day, status and category come
+from the report's daily rollup for the days it has settled and from a range scan of the
+received_at index for the recent days only, which gives both breakdowns and the 14-day trend
+(and so today and this week); the small slices (review queue, failures, oldest pending) are
+read through their partial indexes. All of it is cached, so every refresh of every open
+dashboard within the cache window costs a single cache read.
 """
 
 from __future__ import annotations
@@ -24,6 +25,9 @@ from django.utils import timezone
 from comments.models import Category, Comment, Status
 from insights.models import EvaluationRun, LLMCall
 from insights.selectors import broker_queue_lengths, failures_by_error
+from reports.models import DailyRollup
+from reports.rollup import day_start, local_zone, recent_start
+from reports.selectors import report_latest_built_at
 
 CACHE_KEY = "curadoria:dashboard:v1"
 TREND_DAYS = 14
@@ -69,8 +73,9 @@ def dashboard_get(*, fresh: bool = False) -> Dashboard:
 def dashboard_compute(*, now: datetime | None = None) -> Dashboard:
     now = now or timezone.now()
     today = timezone.localtime(now).date()
-    status_counts, category_counts = _breakdowns()
-    days, trend = _trend(today)
+    counts = _day_counts()
+    status_counts, category_counts = _breakdowns(counts)
+    days, trend = _trend(today, counts)
     received = [sum(counts[i] for counts in trend.values()) for i in range(len(days))]
     calls_today, cost_today = _llm_since(_start_of(today))
     calls_month, cost_month = _llm_since(_start_of(today.replace(day=1)))
@@ -101,11 +106,40 @@ def dashboard_compute(*, now: datetime | None = None) -> Dashboard:
     )
 
 
-def _breakdowns() -> tuple[dict[str, int], dict[str, int]]:
-    rows = Comment.objects.order_by().values_list("status", "category").annotate(n=Count("*"))
+def _day_counts() -> list[tuple[date, str, str, int]]:
+    """(day, status, category or "", comments) for every day with comments.
+
+    Days before the rollup's recent window are read from the rollup once a build has run
+    since that window began (each day is recomputed after it ends, so it is settled); the
+    recent days, or every day before any such build, are counted on the comments.
+    """
+    recent = recent_start()
+    comments = Comment.objects.order_by()
+    rows: list[tuple[date, str, str, int]] = []
+    built_at = report_latest_built_at()
+    if built_at is not None and built_at >= day_start(recent):
+        settled = (
+            DailyRollup.objects.filter(day__lt=recent)
+            .values_list("day", "status", "category")
+            .annotate(n=Sum("comment_count"))
+            .order_by()
+        )
+        rows += list(settled)
+        comments = comments.filter(received_at__gte=day_start(recent))
+    live = (
+        comments.annotate(day=TruncDate("received_at", tzinfo=local_zone()))
+        .values_list("day", "status", "category")
+        .annotate(n=Count("*"))
+    )
+    return rows + [(day, status, category or "", n) for day, status, category, n in live]
+
+
+def _breakdowns(
+    counts: list[tuple[date, str, str, int]],
+) -> tuple[dict[str, int], dict[str, int]]:
     statuses = dict.fromkeys(Status.values, 0)
     categories = dict.fromkeys(Category.values, 0)
-    for status, category, count in rows:
+    for _day, status, category, count in counts:
         statuses[status] = statuses.get(status, 0) + count
         if category:
             categories[category] = categories.get(category, 0) + count
@@ -116,21 +150,16 @@ def _start_of(day: date) -> datetime:
     return datetime.combine(day, datetime.min.time(), timezone.get_current_timezone())
 
 
-def _trend(today: date) -> tuple[list[date], dict[str, list[int]]]:
+def _trend(
+    today: date, counts: list[tuple[date, str, str, int]]
+) -> tuple[list[date], dict[str, list[int]]]:
     days = [today - timedelta(days=n) for n in range(TREND_DAYS - 1, -1, -1)]
-    rows = (
-        Comment.objects.filter(received_at__gte=_start_of(days[0]))
-        .annotate(day=TruncDate("received_at"))
-        .order_by()
-        .values_list("day", "category")
-        .annotate(n=Count("*"))
-    )
     index = {day: i for i, day in enumerate(days)}
     trend = {category: [0] * len(days) for category in Category.values}
     trend[""] = [0] * len(days)  # not classified yet
-    for day, category, count in rows:
+    for day, _status, category, count in counts:
         if day in index:
-            trend[category or ""][index[day]] += count
+            trend[category][index[day]] += count
     return days, trend
 
 

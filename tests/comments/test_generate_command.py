@@ -65,3 +65,42 @@ def test_it_refuses_anything_but_postgresql(monkeypatch):
 
     with pytest.raises(CommandError, match="precisa do PostgreSQL"):
         call_command("generate_comments", "--count", "10")
+
+
+def _schema() -> set[tuple[object, ...]]:
+    """The indexes (name, method, unique, columns, partial) and constraints (name, type,
+    definition) of the two loaded tables. An index's predicate is compared by presence:
+    PostgreSQL prints a recreated `IN (...)` predicate with different but equal casts."""
+    tables = "('comments_comment'::regclass, 'comments_commenttag'::regclass)"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT i.indexrelid::regclass::text, am.amname, i.indisunique, i.indkey::text, "
+            "i.indexprs IS NOT NULL, i.indpred IS NOT NULL FROM pg_index i "
+            "JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am am ON am.oid = c.relam "
+            f"WHERE i.indrelid IN {tables}"
+        )
+        indexes = set(cursor.fetchall())
+        cursor.execute(
+            "SELECT conname, contype, pg_get_constraintdef(oid) FROM pg_constraint "
+            f"WHERE conrelid IN {tables}"
+        )
+        return indexes | set(cursor.fetchall())
+
+
+def test_a_load_into_an_empty_table_restores_every_index_and_constraint():
+    before = _schema()
+
+    call_command("generate_comments", "--count", "500")
+
+    assert _schema() == before
+    assert CommentTag.objects.filter(comment__isnull=True).count() == 0
+
+
+def test_a_load_smaller_than_the_table_keeps_the_indexes_in_place(capsys):
+    call_command("generate_comments", "--count", "300")
+    before = _schema()
+
+    call_command("generate_comments", "--count", "100", "--seed", "3")
+
+    assert Comment.objects.count() == 400
+    assert _schema() == before

@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from PIL import Image
 
 from comments.models import Comment, Status
-from reports import services
+from reports import charts, services
 from reports.locks import transaction_lock_try
 from reports.models import DailyRollup, ReportSnapshot
 
@@ -191,3 +191,41 @@ def test_a_build_while_another_holds_the_lock_is_skipped():
         holder.join()
     assert services.snapshot_build() is not None
     assert ReportSnapshot.objects.count() == 1
+
+
+def test_a_few_new_comments_redraw_labelled_charts_and_keep_bars_that_would_not_move(
+    make_classified,
+):
+    make_classified(1500, "ELOGIO")
+    first = {chart["chave"]: chart for chart in services.snapshot_build().charts}
+    make_classified(1, "ELOGIO")  # 1/1500 of the tallest bar: under a pixel
+
+    second = {chart["chave"]: chart for chart in services.snapshot_build().charts}
+
+    assert second["volume_diario"]["svg"] == first["volume_diario"]["svg"]
+    assert second["volume_diario"]["tabela"]["linhas"][-1][-1] == 1501  # today's total
+    assert second["categorias"]["svg"] != first["categorias"]["svg"]  # its bars are labelled
+
+
+def test_bars_are_compared_at_a_step_under_a_pixel_that_stays_put_as_they_grow():
+    small_change = charts.picture_of(["a", "b"], [[30_000, 12_000]])
+    after_a_beat = charts.picture_of(["a", "b"], [[30_020, 12_000]])
+    visible_change = charts.picture_of(["a", "b"], [[30_400, 12_000]])
+
+    assert small_change == after_a_beat
+    assert visible_change != small_change
+
+
+def test_a_recent_build_counts_new_tags_in_the_rollup_and_the_48_hours(make_classified):
+    make_classified(2, "CRÍTICA", days_ago=5, tags=("bug_app",))
+    services.snapshot_build(full=True)
+    make_classified(3, "CRÍTICA", days_ago=0, tags=("bug_app",))
+    make_classified(1, "ELOGIO", days_ago=0, tags=("album",))
+
+    payload = services.snapshot_build(full=False).payload
+
+    assert payload["tags_48h"] == [
+        {"codigo": "bug_app", "comentarios": 3},
+        {"codigo": "album", "comentarios": 1},
+    ]
+    assert payload["tags_7d"][0] == {"codigo": "bug_app", "comentarios": 5}
