@@ -18,7 +18,6 @@ import numpy as np
 from django.conf import settings
 
 from insights.classifiers.local.corpus import TRAIN_DIR
-from insights.classifiers.local.tagger import tag_comments
 from insights.classifiers.local.training import TrainedModel, load_or_build, resolve_variant
 from insights.domain import BatchResult, Classification, CommentInput
 
@@ -81,12 +80,15 @@ class LocalBackend:
         if not items:
             return BatchResult()
         model = self.model
-        probabilities = model.predict_proba([item.text for item in items])
+        texts = [item.text for item in items]
+        # Featurised once: the category model and the tagger read the same matrix.
+        features = model.features(texts)
+        probabilities = model.probabilities(features)
         order = np.argsort(probabilities, axis=1)
         rows = np.arange(len(items))
         best, second = probabilities[rows, order[:, -1]], probabilities[rows, order[:, -2]]
         categories = [model.labels[column] for column in order[:, -1]]
-        tags = tag_comments([item.text for item in items], categories)
+        tags = model.tags(features, texts, categories)
         return BatchResult(
             classifications=[
                 Classification(

@@ -103,6 +103,37 @@ class Tagger:
             for text, category in zip(texts, categories, strict=True)
         ]
 
+    def evidence_many(self, texts: Sequence[str]) -> list[dict[str, str]]:
+        """Per text, every code whose rule fires, with its pt-BR explanation (no category filter).
+
+        Unlike `tag`, nothing is capped or left out: the learned tagger weighs these as features
+        and quotes them as explanations (insights.classifiers.local.tag_model).
+        """
+        templates = _Templates.current()
+        return [self._evidence(text, templates) for text in texts]
+
+    def _evidence(self, text: str, templates: _Templates) -> dict[str, str]:
+        cached = self._cache.get
+        slots = [
+            found if (found := cached(raw)) is not None else self._slots(raw)
+            for raw in _TOKEN.findall(text)
+        ]
+        found: dict[str, str] = {}
+        spans: list[tuple[int, int]] = []
+        for match in self._matches(slots, None):  # in text order: the first phrase is quoted
+            if match.code in found:
+                continue
+            spans = spans or [m.span() for m in _TOKEN.finditer(text)]
+            evidence = text[spans[match.first][0] : spans[match.last][1]]
+            found[match.code] = templates.mentions % evidence[:_EVIDENCE_LENGTH]
+        url = _URL.search(text)
+        if url and "link_externo" not in found:
+            found["link_externo"] = templates.link % url[0][:_EVIDENCE_LENGTH]
+        if "conteudo_sem_sentido" not in found and looks_meaningless(text):
+            excerpt = " ".join(text.split())[:_EVIDENCE_LENGTH]
+            found["conteudo_sem_sentido"] = templates.meaningless % excerpt
+        return found
+
     def _tag(self, text: str, category: str | None, templates: _Templates) -> tuple[TagResult, ...]:
         cached = self._cache.get
         slots = [
@@ -259,3 +290,8 @@ def tag_comments(
 ) -> list[tuple[TagResult, ...]]:
     """Tags of a batch of comments (see Tagger.tag_many)."""
     return shared_tagger().tag_many(texts, categories)
+
+
+def rule_evidence(texts: Sequence[str]) -> list[dict[str, str]]:
+    """Every rule that fires on each text, with its explanation (see Tagger.evidence_many)."""
+    return shared_tagger().evidence_many(texts)
