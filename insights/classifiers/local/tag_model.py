@@ -10,6 +10,7 @@ associated with the code in the corpus, as written (`menciona "ingresso"`).
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -27,6 +28,11 @@ _WORD = re.compile(r"\w+")
 _EVIDENCE_LENGTH = 60
 
 
+@functools.lru_cache(maxsize=100_000)
+def _folded(word: str) -> str:
+    return squash_elongations(fold(word))
+
+
 def allowed_codes(codes: Sequence[str], categories: Sequence[str | None]) -> np.ndarray:
     """Which codes each comment may carry: spam codes only for SPAM, topic codes otherwise."""
     spam = np.array([code in SPAM_CODES for code in codes])
@@ -38,12 +44,14 @@ def allowed_codes(codes: Sequence[str], categories: Sequence[str | None]) -> np.
 def decide(scores: np.ndarray, thresholds: np.ndarray, allowed: np.ndarray) -> list[list[int]]:
     """Per row, the code columns above their threshold, best margin first, at most MAX_TAGS."""
     margins = np.where(allowed, scores - thresholds, -np.inf)
-    chosen: list[list[int]] = []
-    for row in margins:
-        above = np.flatnonzero(row > 0)
-        if len(above) > 1:
-            above = above[np.argsort(-row[above], kind="stable")]
-        chosen.append(above[:MAX_TAGS].tolist())
+    chosen: list[list[int]] = [[] for _ in range(len(margins))]
+    rows, columns = np.nonzero(margins > 0)  # row-major: columns ascending within a row
+    for row, column in zip(rows.tolist(), columns.tolist(), strict=True):
+        chosen[row].append(column)
+    for row, found in enumerate(chosen):
+        if len(found) > 1:
+            found.sort(key=lambda column: -margins[row, column])  # stable: ties keep order
+            del found[MAX_TAGS:]
     return chosen
 
 
@@ -67,39 +75,53 @@ class LearnedTagger:
         texts: Sequence[str],
         categories: Sequence[str | None],
     ) -> list[tuple[TagResult, ...]]:
-        """Up to MAX_TAGS tags per comment, each with its pt-BR explanation."""
+        """Up to MAX_TAGS tags per comment, each with its pt-BR explanation.
+
+        A tag quotes the comment's word most associated with its code in the corpus; failing
+        that, the phrase its keyword rule matched; failing both, it says the context decided.
+        The rules run only for those leftovers, to keep tagging cheap next to featurising.
+        """
         allowed = allowed_codes(self.codes, categories)
         chosen = decide(self.scores(features), self.thresholds, allowed)
-        tagged = [row for row, columns in enumerate(chosen) if columns]
-        # The rules only explain: they run on the comments that got a tag.
-        found = dict(zip(tagged, rule_evidence([texts[row] for row in tagged]), strict=True))
-        templates = (_('menciona "%s"'), _("assunto reconhecido pelo contexto do comentário"))
-        return [
-            tuple(
-                self._explained(self.codes[column], texts[row], found[row], templates)
-                for column in columns
-            )
-            for row, columns in enumerate(chosen)
-        ]
+        mentions = _('menciona "%s"')
+        explained: list[list[TagResult | None]] = []
+        unquoted: dict[int, set[str]] = {}
+        for row, columns in enumerate(chosen):
+            words = _WORD.findall(texts[row]) if columns else []
+            explained.append([])
+            for column in columns:
+                code = self.codes[column]
+                word = self._telling_word(code, words)
+                explained[row].append(TagResult(code, mentions % word) if word else None)
+                if word is None:
+                    unquoted.setdefault(row, set()).add(code)
+        self._explain_by_rules(explained, chosen, unquoted, texts)
+        return [tuple(tag for tag in row if tag is not None) for row in explained]
 
-    def _explained(
-        self, code: str, text: str, found: dict[str, str], templates: tuple[str, str]
-    ) -> TagResult:
-        """The rule's quote when it fired, else the comment's most telling word, else context."""
-        if code in found:
-            return TagResult(code, found[code])
-        mentions, by_context = templates
-        word = self._evidence_word(code, text)
-        if word is None:
-            return TagResult(code, by_context)
-        return TagResult(code, mentions % word[:_EVIDENCE_LENGTH])
+    def _explain_by_rules(
+        self,
+        explained: list[list[TagResult | None]],
+        chosen: list[list[int]],
+        unquoted: dict[int, set[str]],
+        texts: Sequence[str],
+    ) -> None:
+        rows = list(unquoted)
+        quotes = rule_evidence([texts[row] for row in rows], [frozenset(unquoted[r]) for r in rows])
+        by_context = _("assunto reconhecido pelo contexto do comentário")
+        for row, found in zip(rows, quotes, strict=True):
+            for position, column in enumerate(chosen[row]):
+                code = self.codes[column]
+                if explained[row][position] is None:
+                    explained[row][position] = TagResult(code, found.get(code, by_context))
 
-    def _evidence_word(self, code: str, text: str) -> str | None:
+    def _telling_word(self, code: str, words: Sequence[str]) -> str | None:
         """The comment's word (as written) most associated with `code` in the corpus."""
-        lexicon = self.evidence.get(code, {})
+        lexicon = self.evidence.get(code)
+        if not lexicon:
+            return None
         best, best_weight = None, 0.0
-        for raw in _WORD.findall(text):
-            weight = lexicon.get(squash_elongations(fold(raw)), 0.0)
+        for raw in words:
+            weight = lexicon.get(_folded(raw), 0.0)
             if weight > best_weight:
                 best, best_weight = raw, weight
-        return best
+        return best[:_EVIDENCE_LENGTH] if best else None

@@ -1,4 +1,7 @@
-"""The local tagger: taxonomy codes found in a comment by keyword rules, each with its evidence.
+"""Keyword rules for taxonomy codes, each match with its evidence quoted from the comment.
+
+The shipped model tags with its learned tagger (tag_model.py) and uses these rules to explain
+tags (`evidence_many`); `tag` still tags alone for a model trained without a tagger.
 
 Matching is accent-, case- and elongation-insensitive ("ÁUDIO", "audio", "audiooo" are one
 word), prefix terms cover inflections ("trav*": travou, travando) and long words tolerate one
@@ -103,16 +106,21 @@ class Tagger:
             for text, category in zip(texts, categories, strict=True)
         ]
 
-    def evidence_many(self, texts: Sequence[str]) -> list[dict[str, str]]:
-        """Per text, every code whose rule fires, with its pt-BR explanation (no category filter).
+    def evidence_many(
+        self, texts: Sequence[str], wanted: Sequence[frozenset[str]]
+    ) -> list[dict[str, str]]:
+        """Per text, which of its `wanted` codes' rules fire, each with its pt-BR explanation.
 
-        Unlike `tag`, nothing is capped or left out: the learned tagger weighs these as features
-        and quotes them as explanations (insights.classifiers.local.tag_model).
+        Unlike `tag`, nothing is capped or left out by priority: the learned tagger has already
+        chosen the codes, and quotes these as their explanations (see tag_model.py).
         """
         templates = _Templates.current()
-        return [self._evidence(text, templates) for text in texts]
+        return [
+            self._evidence(text, codes, templates)
+            for text, codes in zip(texts, wanted, strict=True)
+        ]
 
-    def _evidence(self, text: str, templates: _Templates) -> dict[str, str]:
+    def _evidence(self, text: str, wanted: frozenset[str], templates: _Templates) -> dict[str, str]:
         cached = self._cache.get
         slots = [
             found if (found := cached(raw)) is not None else self._slots(raw)
@@ -120,16 +128,17 @@ class Tagger:
         ]
         found: dict[str, str] = {}
         spans: list[tuple[int, int]] = []
-        for match in self._matches(slots, None):  # in text order: the first phrase is quoted
+        for match in self._matches(slots, wanted):  # in text order: the first phrase is quoted
             if match.code in found:
                 continue
             spans = spans or [m.span() for m in _TOKEN.finditer(text)]
             evidence = text[spans[match.first][0] : spans[match.last][1]]
             found[match.code] = templates.mentions % evidence[:_EVIDENCE_LENGTH]
-        url = _URL.search(text)
-        if url and "link_externo" not in found:
+        url = _URL.search(text) if "link_externo" in wanted - found.keys() else None
+        if url:
             found["link_externo"] = templates.link % url[0][:_EVIDENCE_LENGTH]
-        if "conteudo_sem_sentido" not in found and looks_meaningless(text):
+        meaningless = "conteudo_sem_sentido" in wanted - found.keys()
+        if meaningless and looks_meaningless(text):
             excerpt = " ".join(text.split())[:_EVIDENCE_LENGTH]
             found["conteudo_sem_sentido"] = templates.meaningless % excerpt
         return found
@@ -292,6 +301,6 @@ def tag_comments(
     return shared_tagger().tag_many(texts, categories)
 
 
-def rule_evidence(texts: Sequence[str]) -> list[dict[str, str]]:
-    """Every rule that fires on each text, with its explanation (see Tagger.evidence_many)."""
-    return shared_tagger().evidence_many(texts)
+def rule_evidence(texts: Sequence[str], wanted: Sequence[frozenset[str]]) -> list[dict[str, str]]:
+    """The rules of the `wanted` codes that fire on each text (see Tagger.evidence_many)."""
+    return shared_tagger().evidence_many(texts, wanted)
