@@ -126,22 +126,22 @@ class Tagger:
             found if (found := cached(raw)) is not None else self._slots(raw)
             for raw in _TOKEN.findall(text)
         ]
-        found: dict[str, str] = {}
+        quotes: dict[str, str] = {}
         spans: list[tuple[int, int]] = []
         for match in self._matches(slots, wanted):  # in text order: the first phrase is quoted
-            if match.code in found:
+            if match.code in quotes:
                 continue
             spans = spans or [m.span() for m in _TOKEN.finditer(text)]
             evidence = text[spans[match.first][0] : spans[match.last][1]]
-            found[match.code] = templates.mentions % evidence[:_EVIDENCE_LENGTH]
-        url = _URL.search(text) if "link_externo" in wanted - found.keys() else None
+            quotes[match.code] = templates.mentions % evidence[:_EVIDENCE_LENGTH]
+        url = _URL.search(text) if "link_externo" in wanted - quotes.keys() else None
         if url:
-            found["link_externo"] = templates.link % url[0][:_EVIDENCE_LENGTH]
-        meaningless = "conteudo_sem_sentido" in wanted - found.keys()
+            quotes["link_externo"] = templates.link % url[0][:_EVIDENCE_LENGTH]
+        meaningless = "conteudo_sem_sentido" in wanted - quotes.keys()
         if meaningless and looks_meaningless(text):
             excerpt = " ".join(text.split())[:_EVIDENCE_LENGTH]
-            found["conteudo_sem_sentido"] = templates.meaningless % excerpt
-        return found
+            quotes["conteudo_sem_sentido"] = templates.meaningless % excerpt
+        return quotes
 
     def _tag(self, text: str, category: str | None, templates: _Templates) -> tuple[TagResult, ...]:
         cached = self._cache.get
