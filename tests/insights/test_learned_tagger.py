@@ -189,3 +189,16 @@ def test_out_of_writer_tags_cover_exactly_the_held_out_items(two_writers):
             assert len(found) <= MAX_TAGS
             assert found <= taxonomy_codes()
     assert set(CATEGORIES) == {item.category for item in two_writers}
+
+
+def test_the_sentence_encoder_variant_trains_a_tagger_and_tags_too(two_writers):
+    model = train_model(SPECS["use"], two_writers)
+    texts = ["o ingresso do show esgotou em dois minutos", "link na bio 🔥"]
+
+    result = LocalBackend.for_model(model).classify(
+        [CommentInput(id=str(n), text=t) for n, t in enumerate(texts)]
+    )
+
+    assert model.tagger is not None
+    assert len(result.classifications) == 2
+    assert all(len(c.tags) <= MAX_TAGS for c in result.classifications)

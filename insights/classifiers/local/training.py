@@ -107,7 +107,7 @@ class TrainedModel:
 
     def features(self, texts: Sequence[str]) -> Any:
         """The feature matrix the classifier (and the tagger) read, one row per text."""
-        return self.pipeline[:-1].transform(list(texts))
+        return model_features(self.pipeline, texts)
 
     def probabilities(self, features: Any) -> np.ndarray:
         """`predict_proba` from an already computed feature matrix."""
@@ -231,7 +231,19 @@ def train_model(
 
 def _train_tagger(pipeline: Pipeline, items: Sequence[CorpusItem]) -> LearnedTagger | None:
     # Corpus items only: a reviewed comment's tags may be the machine's own, unchecked.
-    return train_tagger(pipeline[:-1].transform([item.text for item in items]), items)
+    return train_tagger(model_features(pipeline, [item.text for item in items]), items)
+
+
+def model_features(pipeline: Pipeline, texts: Sequence[str]) -> Any:
+    """The fitted `pipeline`'s steps before the classifier, applied to `texts`.
+
+    Step by step rather than `pipeline[:-1].transform`: a sliced pipeline checks it is fitted,
+    and the stateless USE embedder has no fitted attribute to show.
+    """
+    data: Any = list(texts)
+    for _, step in pipeline.steps[:-1]:
+        data = step.transform(data)
+    return data
 
 
 def _stop_memoizing(pipeline: Pipeline) -> None:
