@@ -7,6 +7,9 @@ STAMP := $(VENV)/.installed
 # Tests run against the local PostgreSQL and Redis (override to point elsewhere).
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/alumusic
 TEST_BROKER_URL ?= redis://127.0.0.1:6379/15
+# pytest-xdist processes (0 = in-process, the default until a -n 2 run is shown to report
+# every collected test); each gets its own test database and Redis db (tests/conftest.py).
+TEST_WORKERS ?= 0
 
 .PHONY: setup demo test lint bench browser-deps lock clean
 
@@ -36,7 +39,7 @@ test: setup browser-deps
 	$(BIN)/lint-imports
 	$(BIN)/mypy
 	DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=$(TEST_BROKER_URL) \
-		$(BIN)/pytest
+		$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
 
 lint: setup
 	$(BIN)/ruff check .

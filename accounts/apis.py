@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _lazy
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
+from rest_framework.authentication import BaseAuthentication, TokenAuthentication
+from rest_framework.authtoken.models import Token
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -14,6 +16,7 @@ from rest_framework.views import APIView
 from accounts import services
 from accounts.serializers import (
     LoginInputSerializer,
+    LogoutInputSerializer,
     RefreshTokenInputSerializer,
     RegisterInputSerializer,
     RegisterOutputSerializer,
@@ -24,7 +27,7 @@ from common.serializers import ErrorSerializer
 
 class _PublicAuthApi(APIView):
     # These routes authenticate by their body; a stale Authorization header must not block them.
-    authentication_classes = ()
+    authentication_classes: tuple[type[BaseAuthentication], ...] = ()
     permission_classes = (AllowAny,)
 
 
@@ -104,14 +107,21 @@ class RefreshApi(_PublicAuthApi):
 
 
 class LogoutApi(_PublicAuthApi):
+    # A JWT session logs out with its refresh token in the body; a partner system holding a
+    # DRF key logs out with `Authorization: Token <key>` (an unknown key is 401).
+    authentication_classes = (TokenAuthentication,)
+
     @extend_schema(
         tags=["auth"],
-        summary="Sai: revoga todos os tokens da conta (refresh e acesso, em todo aparelho)",
-        request=RefreshTokenInputSerializer,
+        summary="Sai: revoga todos os tokens da conta (refresh, acesso e chaves Token)",
+        request=LogoutInputSerializer,
         responses={204: None, 400: ErrorSerializer, 401: ErrorSerializer},
     )
     def post(self, request: Request) -> Response:
-        serializer = RefreshTokenInputSerializer(data=request.data)
+        if isinstance(request.auth, Token):
+            services.user_tokens_revoke(user=request.auth.user)
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        serializer = LogoutInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         services.auth_logout(**serializer.validated_data)
         return Response(status=status.HTTP_204_NO_CONTENT)

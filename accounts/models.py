@@ -8,6 +8,8 @@ from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from accounts.revocation import stored_tokens_revoke
+
 CURATORS_GROUP = "curadores"
 API_CLIENTS_GROUP = "clientes_api"
 
@@ -53,16 +55,20 @@ class User(AbstractUser):
         return self.email
 
     def save(self, *args: Any, **kwargs: Any) -> None:
-        """Save; a password set on an existing account also revokes every JWT it holds.
+        """Save; a password set on an existing account also revokes every token it holds: JWTs
+        (access and refresh) and DRF token keys.
 
         `_password` is set by `set_password` and cleared by Django's silent hash upgrade at
-        login, so only a real change bumps the version.
+        login, so only a real change revokes anything.
         """
-        if self.pk is not None and getattr(self, "_password", None) is not None:
+        password_changed = self.pk is not None and getattr(self, "_password", None) is not None
+        if password_changed:
             self.token_version += 1
             if kwargs.get("update_fields") is not None:
                 kwargs["update_fields"] = {*kwargs["update_fields"], "token_version"}
         super().save(*args, **kwargs)
+        if password_changed:
+            stored_tokens_revoke(user_id=self.pk)
 
     @property
     def is_curator(self) -> bool:

@@ -31,3 +31,11 @@ class TokenPairOutputSerializer(serializers.Serializer):
 
 class RefreshTokenInputSerializer(serializers.Serializer):
     refresh_token = serializers.CharField()
+
+
+class LogoutInputSerializer(serializers.Serializer):
+    """The refresh token of the session; not needed when the request carries a DRF key."""
+
+    refresh_token = serializers.CharField(
+        help_text="Obrigatório, a menos que o cabeçalho seja `Authorization: Token <chave>`."
+    )

@@ -20,10 +20,10 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from rest_framework_simplejwt.exceptions import TokenError
-from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.authentication import TOKEN_VERSION_CLAIM, token_version_current
+from accounts.revocation import stored_tokens_revoke
 from lib.errors import DomainError, ValidationFailed
 
 from .models import API_CLIENTS_GROUP, CURATORS_GROUP, User
@@ -169,7 +169,7 @@ def auth_refresh(*, refresh_token: str) -> TokenPair:
 
 
 def auth_logout(*, refresh_token: str) -> None:
-    """Revoke every token of the refresh token's account: refresh and access, all devices."""
+    """Revoke every token of the refresh token's account: refresh, access and DRF keys."""
     try:
         refresh = RefreshToken(refresh_token)  # type: ignore[arg-type]
     except TokenError as exc:
@@ -182,15 +182,11 @@ def auth_logout(*, refresh_token: str) -> None:
 
 
 def user_tokens_revoke(*, user: User) -> None:
-    """Make every JWT `user` holds stop working, and blacklist the outstanding refresh tokens."""
+    """Make every token `user` holds stop working, on every device: JWT access and refresh
+    tokens (version bump and blacklist) and DRF token keys (deleted)."""
     with transaction.atomic():
         User.objects.filter(pk=user.pk).update(token_version=F("token_version") + 1)
-        outstanding = OutstandingToken.objects.filter(user=user).exclude(
-            blacklistedtoken__isnull=False
-        )
-        BlacklistedToken.objects.bulk_create(
-            [BlacklistedToken(token=token) for token in outstanding], ignore_conflicts=True
-        )
+        stored_tokens_revoke(user_id=user.pk)
     user.refresh_from_db(fields=["token_version"])
 
 

@@ -294,9 +294,13 @@ def gunicorn(env: dict[str, str] | None = None, *, ready_path: str = "/",
 
 @contextmanager
 def celery_workers(concurrency: int = 1, env: dict[str, str] | None = None) -> Iterator[Any]:
-    """One `celery worker` with `concurrency` pool processes on the bench database and Redis."""
+    """One `celery worker` with `concurrency` pool processes on the bench database and Redis,
+    reniced as in production (WORKER_NICENESS)."""
+    from django.conf import settings
+
     from tests.worker import start_worker
 
+    env = {"WORKER_NICENESS": str(settings.WORKER_NICENESS), **(env or {})}
     with tempfile.TemporaryDirectory() as tmp:
         worker = start_worker(Path(tmp), env=env, concurrency=concurrency)
         try:

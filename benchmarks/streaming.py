@@ -32,12 +32,19 @@ def run() -> list[Figure]:
         with harness.gunicorn(env) as server:
             (worker,) = server.worker_pids()
             resting = harness.rss_mb(worker)
+            meter = harness.CpuMeter({"web": lambda: [worker],
+                                      "PostgreSQL": harness.postgres_backend_pids})  # fmt: skip
+            meter.start()
             received, seconds = _read_all(server.port, token)
+            meter.stop()
             peak = harness.peak_rss_mb(worker)
     finally:
         harness.tables_empty()
     print(f"  {ROWS:,} rows, {received / 1e6:,.1f} MB of JSON in {seconds:.2f}s; worker RSS "
           f"{resting:.0f} MB at rest, peak {peak:.0f} MB", flush=True)  # fmt: skip
+    print("  CPU ms per 1,000 rows streamed: "
+          + ", ".join(f"{name} {spent / ROWS * 1e6:.1f}" for name, spent in meter.spent.items())
+          + f"; load average {os.getloadavg()[0]:.1f}", flush=True)  # fmt: skip
     return [
         print_figure(Figure("GET /api/comentarios streaming 100k rows: rows/s", ROWS / seconds,
                             "rows/s", 50_000)),

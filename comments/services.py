@@ -93,6 +93,31 @@ def comments_ingest(
     return IngestResult(tuple(stored), known, tuple(rejected))
 
 
+@dataclass(frozen=True)
+class IngestCheck:
+    valid: int
+    already_known: int  # valid items whose id is stored already (not stored twice)
+    rejected: tuple[Rejection, ...]
+
+
+def comments_ingest_check(
+    *, items: Sequence[Any], item_numbers: Sequence[int] | None = None
+) -> IngestCheck:
+    """What `comments_ingest` would accept and reject in `items`, storing nothing (a dry run).
+
+    The same validation as the real call, with no limit on the item count: a file is checked
+    whole before an import sends it in chunks.
+    """
+    candidates, rejected = _validate(items, item_numbers or range(len(items)))
+    ids = [candidate.id for candidate in candidates]
+    size = settings.INGEST_INSERT_CHUNK
+    known = sum(
+        Comment.objects.filter(pk__in=ids[start : start + size]).count()
+        for start in range(0, len(ids), size)
+    )
+    return IngestCheck(valid=len(candidates), already_known=known, rejected=tuple(rejected))
+
+
 def _validate(
     items: Sequence[Any], numbers: Sequence[int]
 ) -> tuple[list[_Candidate], list[Rejection]]:

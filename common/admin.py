@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.utils.text import capfirst
 
 
 class CuratorPermissionsMixin:
@@ -38,3 +39,9 @@ class CuratorPermissionsMixin:
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         allowed = super().has_delete_permission(request, obj)  # type: ignore[misc]
         return allowed or self._curator_may(request, "delete")
+
+    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
+        # Django titles every list "Selecione <model> para visualizar"; a console names its page.
+        title = capfirst(self.opts.verbose_name_plural)  # type: ignore[attr-defined]
+        extra = {"title": title, **(extra_context or {})}
+        return super().changelist_view(request, extra)  # type: ignore[misc]

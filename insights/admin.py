@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from functools import partial
 from typing import Any
 
 from django.contrib import admin
-from django.http import HttpRequest
-from django.utils.formats import date_format
+from django.http import HttpRequest, HttpResponse
+from django.urls import path
+from django.utils.formats import date_format, number_format
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.timezone import localtime
@@ -16,8 +18,17 @@ from django.utils.translation import gettext_lazy as _
 
 from common.admin import CuratorPermissionsMixin
 from common.pagination import LargeTablePaginator
-from insights.domain import CATEGORIES
+from insights.admin_operations import (
+    AVERAGE_NAMES,
+    llm_operations_view,
+    n,
+    no_calls_message,
+    percent,
+    score,
+    seconds,
+)
 from insights.models import EvaluationRun, LLMCall
+from insights.operations import evaluation_class_scores, evaluation_confusion
 
 
 class ReadOnlyAdmin(CuratorPermissionsMixin, admin.ModelAdmin):
@@ -52,21 +63,32 @@ class LLMCallAdmin(ReadOnlyAdmin):
     search_fields = ("error",)
     search_help_text = _("Busca na mensagem de erro.")
 
+    change_list_template = "admin/insights/llmcall/change_list.html"
+
+    def get_urls(self) -> list[Any]:
+        view = self.admin_site.admin_view(partial(llm_operations_view, self))
+        extra = [path("operacoes/", view, name="insights_llmcall_operations")]
+        return extra + super().get_urls()
+
+    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
+        extra = {"empty_message": no_calls_message(), **(extra_context or {})}
+        return super().changelist_view(request, extra)
+
     @admin.display(description=_("quando"), ordering="created_at")
     def when(self, call: LLMCall) -> str:
         return date_format(localtime(call.created_at), "d/m/y H:i:s")
 
     @admin.display(description=_("tokens (entrada / saída / raciocínio)"))
     def tokens(self, call: LLMCall) -> str:
-        return f"{call.input_tokens} / {call.output_tokens} / {call.thinking_tokens}"
+        return f"{n(call.input_tokens)} / {n(call.output_tokens)} / {n(call.thinking_tokens)}"
 
     @admin.display(description=_("custo (US$)"), ordering="cost_usd")
     def cost(self, call: LLMCall) -> str:
-        return f"{call.cost_usd:.6f}"
+        return number_format(call.cost_usd, 6)
 
     @admin.display(description=_("latência"), ordering="latency_ms")
     def latency(self, call: LLMCall) -> str:
-        return f"{call.latency_ms / 1000:.2f} s"
+        return seconds(call.latency_ms)
 
 
 @admin.register(EvaluationRun)
@@ -79,7 +101,7 @@ class EvaluationRunAdmin(ReadOnlyAdmin):
         "item_count",
         "accuracy_percent",
         "macro_f1_percent",
-        "duration_seconds",
+        "duration",
     )
     list_filter = ("backend", "dataset")
     ordering = ("-created_at",)
@@ -89,27 +111,45 @@ class EvaluationRunAdmin(ReadOnlyAdmin):
         "backend",
         "model",
         "item_count",
-        "accuracy",
-        "macro_f1",
-        "duration_seconds",
+        "accuracy_percent",
+        "macro_f1_percent",
+        "duration",
         "metrics_table",
         "tag_metrics",
         "confusion_table",
         "metrics_json",
     )
     readonly_fields = fields
+    change_list_template = "admin/insights/evaluationrun/change_list.html"
+
+    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
+        extra = {"title": gettext("Avaliações do classificador"), **(extra_context or {})}
+        return super().changelist_view(request, extra)
+
+    @admin.display(description=_("duração"), ordering="duration_seconds")
+    def duration(self, run: EvaluationRun) -> str:
+        return number_format(run.duration_seconds, 1) + " s"
 
     @admin.display(description=_("acurácia"), ordering="accuracy")
     def accuracy_percent(self, run: EvaluationRun) -> str:
-        return f"{run.accuracy:.1%}"
+        return percent(run.accuracy)
 
     @admin.display(description=_("F1 macro"), ordering="macro_f1")
     def macro_f1_percent(self, run: EvaluationRun) -> str:
-        return f"{run.macro_f1:.1%}"
+        return percent(run.macro_f1)
 
     @admin.display(description=_("métricas por categoria"))
     def metrics_table(self, run: EvaluationRun) -> SafeString | str:
-        rows = _per_label_rows(run.metrics)
+        rows = [
+            (
+                str(AVERAGE_NAMES.get(row.label, row.label)),
+                score(row.precision),
+                score(row.recall),
+                score(row.f1),
+                n(row.support),
+            )
+            for row in evaluation_class_scores(run)
+        ]
         if not rows:
             return "—"
         header = format_html(
@@ -132,15 +172,15 @@ class EvaluationRunAdmin(ReadOnlyAdmin):
         micro = (run.metrics.get("tags") or {}).get("micro") if run.metrics else None
         if not micro:
             return "—"
-        return gettext("precisão %(p).3f · revocação %(r).3f · F1 %(f).3f") % {
-            "p": micro.get("precision", 0),
-            "r": micro.get("recall", 0),
-            "f": micro.get("f1", 0),
+        return gettext("precisão %(p)s · revocação %(r)s · F1 %(f)s") % {
+            "p": score(micro.get("precision", 0)),
+            "r": score(micro.get("recall", 0)),
+            "f": score(micro.get("f1", 0)),
         }
 
     @admin.display(description=_("matriz de confusão"))
     def confusion_table(self, run: EvaluationRun) -> SafeString | str:
-        labels, matrix = _confusion(run.confusion_matrix)
+        labels, matrix = evaluation_confusion(run)
         if not labels:
             return "—"
         header = format_html_join("", "<th>{}</th>", ((label,) for label in labels))
@@ -164,48 +204,3 @@ class EvaluationRunAdmin(ReadOnlyAdmin):
     def metrics_json(self, run: EvaluationRun) -> SafeString:
         text = json.dumps(run.metrics, ensure_ascii=False, indent=2, sort_keys=True)
         return format_html('<pre style="white-space: pre-wrap">{}</pre>', text)
-
-
-# scikit-learn names its average rows in English; curators read pt-BR.
-_AVERAGE_NAMES = {
-    "macro avg": _("média macro"),
-    "weighted avg": _("média ponderada"),
-    "micro avg": _("média micro"),
-}
-
-
-def _per_label_rows(metrics: Any) -> list[tuple[str, str, str, str, Any]]:
-    """Rows of scikit-learn's classification_report dict, labels first, then the averages.
-
-    The report is stored in a jsonb column, which does not keep key order.
-    """
-    if not isinstance(metrics, dict):
-        return []
-    report = metrics.get("report") or metrics.get("classification_report") or {}
-    order = [*CATEGORIES, "macro avg", "weighted avg", "micro avg"]
-    names = [name for name in order if name in report] + sorted(set(report) - set(order))
-    rows = []
-    for name in names:
-        values = report[name]
-        if isinstance(values, dict) and "f1-score" in values:
-            rows.append(
-                (
-                    str(_AVERAGE_NAMES.get(name, name)),
-                    f"{values.get('precision', 0):.3f}",
-                    f"{values.get('recall', 0):.3f}",
-                    f"{values['f1-score']:.3f}",
-                    values.get("support", ""),
-                )
-            )
-    return rows
-
-
-def _confusion(data: Any) -> tuple[list[str], list[list[Any]]]:
-    """Accept `{"labels": [...], "matrix": [[...]]}` or `{expected: {predicted: n}}`."""
-    if not isinstance(data, dict) or not data:
-        return [], []
-    if "labels" in data and "matrix" in data:
-        return list(data["labels"]), [list(row) for row in data["matrix"]]
-    labels = list(data)
-    matrix = [[(data.get(row) or {}).get(col, 0) for col in labels] for row in labels]
-    return labels, matrix

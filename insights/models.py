@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
 
@@ -62,4 +63,6 @@ class EvaluationRun(models.Model):
         ordering = ("-created_at",)
 
     def __str__(self) -> str:
-        return f"{self.dataset} {self.backend} F1={self.macro_f1:.3f}"
+        # The admin's page title: pt-BR decimal comma.
+        f1 = number_format(self.macro_f1, 3)
+        return f"{self.dataset} · {self.backend} · F1 macro {f1}"

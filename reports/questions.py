@@ -3,7 +3,10 @@
 Gemini answers when configured; offline, a retrieval answer quotes the summary sentences that
 share the most words with the question and names their weeks. The question is data: one that
 tries to reach the instructions or act outside the reports gets a polite refusal, before any
-model sees it (and the Gemini prompt refuses too, for what the patterns miss).
+model sees it (and the Gemini prompt refuses too, for what the patterns miss). A question that
+speaks to the comment classifier (insights.pipeline.injection) is out of scope here too. What
+Gemini answers is checked before anyone reads it: an answer quoting its own instructions, or
+citing a week that was not in the data, is dropped for the offline answer.
 """
 
 from __future__ import annotations
@@ -15,12 +18,14 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from insights.pipeline.injection import instructions_detected
 from lib.errors import NotFound, ValidationFailed
 from lib.text import collapse_spaces, fold_accents
 
 from . import selectors
 from .formatting import integer, percent
 from .models import WeeklySummary
+from .prompts import prompt_text
 
 logger = logging.getLogger(__name__)
 
@@ -61,7 +66,7 @@ def question_answer(*, question: object) -> Answer:
     summaries = list(selectors.summaries_recent())
     if not summaries:
         raise NotFound(_("Ainda não há resumo semanal para responder perguntas."))
-    if _INJECTION.search(fold_accents(text)):
+    if _INJECTION.search(fold_accents(text)) or instructions_detected(text):
         return refusal()
     if settings.SUMMARY_BACKEND == "gemini":
         answer = _gemini_answer(text, summaries)
@@ -120,10 +125,33 @@ def _gemini_answer(text: str, summaries: list[WeeklySummary]) -> Answer | None:
         return None
     if reply.data.get("recusa"):
         return refusal()
-    known = {s.week for s in summaries}
-    # Only weeks that were in the data: a model cannot cite a week it never saw.
-    weeks = tuple(w for w in dict.fromkeys(map(str, reply.data["semanas_citadas"])) if w in known)
-    return Answer(str(reply.data["resposta"]).strip(), weeks)
+    answer = Answer(
+        str(reply.data["resposta"]).strip(),
+        tuple(dict.fromkeys(map(str, reply.data["semanas_citadas"]))),
+    )
+    problem = _not_from_the_data(answer, {s.week for s in summaries}, reply.prompt_version)
+    if problem:
+        logger.warning("Gemini answer dropped (%s), answering offline", problem)
+        return None
+    return answer
+
+
+LEAK_WORDS = 6  # this many consecutive words of the instructions in an answer is a leak
+
+
+def _not_from_the_data(answer: Answer, known_weeks: set[str], prompt_version: str) -> str:
+    """Why `answer` cannot be shown ("" when it can): it quotes the instructions, or cites or
+    names a week that was not in the data (a model cannot have read a week it never saw)."""
+    named = {f"{year}-W{week}" for year, week in _WEEK_LABEL.findall(fold_accents(answer.text))}
+    unknown = (set(answer.weeks) | named) - known_weeks
+    if unknown:
+        return f"weeks not in the data: {sorted(unknown)}"
+    words = _WORD.findall(fold_accents(prompt_text(prompt_version)))
+    spoken = f" {' '.join(_WORD.findall(fold_accents(answer.text)))} "
+    for start in range(len(words) - LEAK_WORDS + 1):
+        if f" {' '.join(words[start : start + LEAK_WORDS])} " in spoken:
+            return "it quotes the instructions"
+    return ""
 
 
 # --- offline retrieval -------------------------------------------------------------------------

@@ -77,6 +77,8 @@ def start_worker(
         "DATABASE_URL": test_database_url(),
         "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
         "PYTHONUNBUFFERED": "1",
+        # Full priority in tests: a reniced worker on a busy machine only slows the suite.
+        "WORKER_NICENESS": "0",
         **(env or {}),
     }
     name = f"test-{os.getpid()}-{time.monotonic_ns()}@localhost"

@@ -16,7 +16,7 @@ from import_export.formats.base_formats import CSV, JSON, XLSX
 
 from accounts.selectors import request_user
 from comments.admin.actions import CURATION_ACTIONS, CurationActionForm
-from comments.admin.display import CommentDisplayMixin
+from comments.admin.display import CommentDisplayMixin, CommentPageDisplayMixin
 from comments.admin.filters import (
     BackendFilter,
     ConfidenceFilter,
@@ -25,7 +25,8 @@ from comments.admin.filters import (
     ReviewedFilter,
     TagFilter,
 )
-from comments.admin.transfer import CommentExportHooksMixin, CommentImportViewMixin
+from comments.admin.importing import CommentImportViewMixin
+from comments.admin.transfer import CommentExportHooksMixin
 from comments.models import Comment, CommentTag, Source
 from comments.resources import CommentResource
 from comments.search import comments_matching
@@ -78,16 +79,16 @@ CLASSIFICATION_FIELDS = (
     "confidence_percent_text",
     "margin_percent_text",
     "classified_at",
-    "classifier_backend",
+    "classifier_text",
     "classifier_model",
     "prompt_version",
 )
 REVIEW_FIELDS = (
-    "needs_review",
+    "needs_review_text",
     "reviewed_by",
     "reviewed_at",
-    "category_set_by_human",
-    "tags_set_by_human",
+    "category_set_by_human_text",
+    "tags_set_by_human_text",
 )
 PROCESSING_FIELDS = ("enqueued_at", "claimed_at", "attempts", "last_error")
 
@@ -97,6 +98,7 @@ class CommentAdmin(
     CommentImportViewMixin,
     CommentExportHooksMixin,
     CommentDisplayMixin,
+    CommentPageDisplayMixin,
     CuratorPermissionsMixin,
     ExportActionMixin,
     admin.ModelAdmin,

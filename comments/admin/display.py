@@ -111,3 +111,29 @@ class CommentDisplayMixin:
     @admin.display(description=_("recebido em"), ordering="received_at")
     def received_short(self, comment: Comment) -> str:
         return date_format(localtime(comment.received_at), "d/m/y H:i")
+
+
+def yes_no(value: bool) -> str:
+    """A boolean in words: Django's icons put a red cross on every ordinary "no"."""
+    return gettext("sim") if value else gettext("não")
+
+
+class CommentPageDisplayMixin:
+    """Read-only fields of the comment page in words a curator reads, not icons or jargon."""
+
+    @admin.display(description=_("precisa de revisão"))
+    def needs_review_text(self, comment: Comment) -> str:
+        return yes_no(comment.needs_review)
+
+    @admin.display(description=_("categoria definida por curador"))
+    def category_set_by_human_text(self, comment: Comment) -> str:
+        return yes_no(comment.category_set_by_human)
+
+    @admin.display(description=_("tags definidas por curador"))
+    def tags_set_by_human_text(self, comment: Comment) -> str:
+        return yes_no(comment.tags_set_by_human)
+
+    @admin.display(description=_("classificador"))
+    def classifier_text(self, comment: Comment) -> str:
+        names = {"local": gettext("Modelo local (offline)"), "gemini": gettext("Gemini")}
+        return names.get(comment.classifier_backend, comment.classifier_backend or "—")

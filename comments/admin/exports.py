@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
@@ -29,9 +30,15 @@ class ExportJobAdmin(CuratorPermissionsMixin, admin.ModelAdmin):
     list_filter = ("status", "file_format")
     list_select_related = ("requested_by",)
     ordering = ("-created_at",)
+    change_list_template = "admin/comments/exportjob/change_list.html"
 
     class Media:
         css = {"all": ("admin_curadoria/comments.css",)}
+
+    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
+        threshold = number_format(settings.EXPORT_ASYNC_THRESHOLD, force_grouping=True)
+        extra = {"export_threshold": threshold, **(extra_context or {})}
+        return super().changelist_view(request, extra)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[ExportJob]:
         # The pickled query can be large; the list never needs it.

@@ -10,3 +10,5 @@ admin.site.site_title = _("AluMusic Insights")
 admin.site.index_title = _("Painel da curadoria")
 # Comment lists are wide; the page needs the room more than a second menu.
 admin.site.enable_nav_sidebar = False
+# One mark for "nothing here" on every page (Django's default "-" sat beside our "—").
+admin.site.empty_value_display = "—"

@@ -1,4 +1,4 @@
-"""Import and export hooks of the comment admin: files through `comments_ingest`, safe exports."""
+"""Export hooks of the comment admin: the pt-BR export form, safe cells, large exports as a job."""
 
 from __future__ import annotations
 
@@ -8,9 +8,7 @@ from typing import TYPE_CHECKING, Any
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -19,21 +17,11 @@ from import_export.forms import SelectableFieldsExportForm
 
 from accounts.selectors import request_user
 from comments.exporting import export_job_create
-from comments.ingestion.files import ImportSummary, comments_import_file
-from comments.models import Source
-from lib.errors import DomainError
 
 if TYPE_CHECKING:  # the mixins are only ever mixed into the comment admin
     from import_export.admin import ExportActionModelAdmin as _CommentAdminBase
 else:
     _CommentAdminBase = object
-
-
-class CommentImportForm(forms.Form):
-    file = forms.FileField(
-        label=_("arquivo"),
-        help_text=_("CSV (coluna 'texto', separada por ',' ou ';'), JSON (lista) ou XLSX."),
-    )
 
 
 # What each export column holds, as curators read it (the column names are the API's).
@@ -118,59 +106,6 @@ class CommentExportHooksMixin(_CommentAdminBase):
         # The library's default lists every pk in the table to validate the selected rows.
         selected = [pk for pk in request.POST.getlist("export_items") if _is_uuid(pk)]
         return self.get_queryset(request).filter(pk__in=selected).values_list("pk", flat=True)
-
-
-class CommentImportViewMixin(_CommentAdminBase):
-    """The "Importar arquivo" page: a CSV/JSON/XLSX file through the ingestion service."""
-
-    def import_file_view(self, request: HttpRequest) -> HttpResponse:
-        """Upload a CSV/JSON/XLSX file; every row goes through `comments_ingest`."""
-        if not self.has_add_permission(request):
-            raise PermissionDenied
-        form = CommentImportForm(request.POST or None, request.FILES or None)
-        if request.method == "POST" and form.is_valid():
-            upload = form.cleaned_data["file"]
-            try:
-                summary = comments_import_file(
-                    file=upload,
-                    filename=upload.name,
-                    source=Source.ADMIN,
-                    user=request_user(request),
-                )
-            except DomainError as error:
-                form.add_error("file", error.message)
-            else:
-                self._report_import(request, summary)
-                return HttpResponseRedirect(reverse("admin:comments_comment_changelist"))
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.opts,
-            "form": form,
-            "title": gettext("Importar comentários de um arquivo"),
-            "has_view_permission": True,
-        }
-        return TemplateResponse(request, "admin/comments/comment/import_file.html", context)
-
-    def _report_import(self, request: HttpRequest, summary: ImportSummary) -> None:
-        self.message_user(
-            request,
-            gettext(
-                "Importação concluída: %(stored)d novos, %(known)d já conhecidos, "
-                "%(rejected)d rejeitados. Os novos entraram na fila de classificação."
-            )
-            % {
-                "stored": summary.stored,
-                "known": summary.already_known,
-                "rejected": len(summary.rejected),
-            },
-            messages.SUCCESS,
-        )
-        for number, reason in summary.rejected[:10]:
-            self.message_user(
-                request,
-                gettext("Linha %(n)s: %(r)s") % {"n": number, "r": reason},
-                messages.WARNING,
-            )
 
 
 def _is_uuid(value: str) -> bool:

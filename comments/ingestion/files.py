@@ -15,7 +15,7 @@ from typing import IO, TYPE_CHECKING, Any
 from django.conf import settings
 
 from comments.ingestion.readers import ParsedRow, check_file_size, read_items
-from comments.services import IngestResult, comments_ingest
+from comments.services import IngestResult, comments_ingest, comments_ingest_check
 from lib.errors import Rejection, ValidationFailed
 
 if TYPE_CHECKING:
@@ -34,6 +34,41 @@ class ImportSummary:
     @property
     def rows(self) -> int:
         return self.stored + self.already_known + len(self.rejected)
+
+
+@dataclass(frozen=True)
+class ImportPreview:
+    """A file read whole and checked by the ingestion service, nothing stored (the dry run)."""
+
+    rows: int
+    valid: int
+    already_known: int
+    rejected: tuple[Rejection, ...]  # by file row number
+    samples: tuple[ParsedRow, ...]  # the first rows, as the import would read them
+
+    @property
+    def accepted(self) -> bool:
+        """Whether the file may be imported: every row valid (a rejected file stores nothing)."""
+        return self.valid > 0 and not self.rejected
+
+
+def comments_import_preview(*, file: IO[bytes], filename: str, samples: int = 5) -> ImportPreview:
+    """Read every row of `file` and check it as `comments_import_file` would, storing nothing.
+
+    Raises ValidationFailed (or LimitExceeded) when the file itself cannot be read.
+    """
+    check_file_size(getattr(file, "size", 0) or 0)
+    rows = list(read_items(file, filename=filename))
+    check = comments_ingest_check(
+        items=[row.item for row in rows], item_numbers=[row.number for row in rows]
+    )
+    return ImportPreview(
+        rows=len(rows),
+        valid=check.valid,
+        already_known=check.already_known,
+        rejected=check.rejected,
+        samples=tuple(rows[:samples]),
+    )
 
 
 def comments_ingest_file(

@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format, number_format
@@ -15,6 +16,7 @@ from django.utils.translation import gettext
 
 from comments.formatting import CATEGORY_CLASSES, percent
 from comments.models import Category, Status
+from reports.dashboard.alerts import dashboard_alerts_get
 from reports.dashboard.charts import CATEGORY_COLOURS, sparkline
 from reports.dashboard.selectors import Dashboard, dashboard_get
 
@@ -35,7 +37,7 @@ def dashboard_context() -> dict[str, Any]:
         "statuses": _statuses(data),
         "categories": _categories(data),
         "failures": [{"error": error, "count": _n(count)} for error, count in data.failures],
-        "alerts": data.alerts,
+        "alerts": dashboard_alerts_get(),
         "updated_at": date_format(
             timezone.localtime(datetime.fromisoformat(data.computed_at)), "H:i:s"
         ),
@@ -102,14 +104,14 @@ def _figures(data: Dashboard) -> list[dict[str, Any]]:
             "label": gettext("chamadas ao LLM hoje"),
             "value": _n(data.llm_calls_today),
             "hint": _usd(data.llm_cost_today),
-            "url": reverse("admin:insights_llmcall_changelist"),
+            "url": reverse("admin:insights_llmcall_operations"),
         },
         {
             "key": "llm_month",
             "label": gettext("chamadas ao LLM no mês"),
             "value": _n(data.llm_calls_month),
             "hint": _usd(data.llm_cost_month),
-            "url": reverse("admin:insights_llmcall_changelist"),
+            "url": reverse("admin:insights_llmcall_operations"),
         },
         {
             "key": "f1",
@@ -167,4 +169,12 @@ def dashboard_json() -> dict[str, Any]:
         for item in context[group]
     }
     charts = {item["key"]: str(item["chart"]) for item in context["categories"]}
-    return {"atualizado_em": context["updated_at"], "valores": values, "graficos": charts}
+    alerts = context["alerts"]
+    return {
+        "atualizado_em": context["updated_at"],
+        "valores": values,
+        "graficos": charts,
+        "alertas": alerts.as_dict(),
+        # The strip as the page renders it, so the refresh needs no template of its own.
+        "alertas_html": render_to_string("admin/dashboard/alerts.html", {"alerts": alerts}),
+    }

@@ -13,6 +13,8 @@
       var cell = root.querySelector('[data-chart="' + key + '"]');
       if (cell) { cell.innerHTML = data.graficos[key]; }  // server-rendered, escaped SVG
     });
+    var alerts = root.querySelector("[data-alerts]");
+    if (alerts && typeof data.alertas_html === "string") { alerts.innerHTML = data.alertas_html; }  // server-rendered, escaped
     var stamp = root.querySelector("[data-updated]");
     if (stamp) { stamp.textContent = data.atualizado_em; }
   }

@@ -9,7 +9,8 @@ from django.core.cache import cache
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 from rest_framework.throttling import SimpleRateThrottle
-from rest_framework_simplejwt.tokens import AccessToken
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken
+from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
 from accounts.models import User
 from comments.models import Comment
@@ -264,6 +265,100 @@ def test_a_password_change_in_the_admin_revokes_tokens(api_client, client):
     )
 
     assert bearer(old["access_token"]).get("/api/comentarios").status_code == 401
+
+
+def token_client(key: str) -> APIClient:
+    return bearer(key, "Token")
+
+
+def test_logout_with_a_drf_token_deletes_the_key_and_every_other_token(api_client):
+    user = ApiClientFactory(email=EMAIL)
+    key = Token.objects.create(user=user).key
+    session = login(api_client).json()
+
+    logout = token_client(key).post("/auth/logout", format="json")
+
+    assert logout.status_code == 204
+    assert not Token.objects.filter(user=user).exists()
+    assert token_client(key).get("/api/comentarios").status_code == 401
+    assert bearer(session["access_token"]).get("/api/comentarios").status_code == 401
+    refresh = api_client.post(
+        "/auth/refresh", {"refresh_token": session["refresh_token"]}, format="json"
+    )
+    assert refresh.status_code == 401
+
+
+def test_logout_with_an_unknown_drf_token_is_401_and_deletes_nothing():
+    kept = Token.objects.create(user=ApiClientFactory())
+
+    response = token_client("0" * 40).post("/auth/logout", format="json")
+
+    assert response.status_code == 401
+    assert set(response.json()) >= {"erro"}
+    assert Token.objects.filter(key=kept.key).exists()
+
+
+def test_logout_without_refresh_token_nor_drf_token_is_400(api_client):
+    response = api_client.post("/auth/logout", {}, format="json")
+
+    assert response.status_code == 400
+    assert "refresh_token" in response.json()["detalhes"]
+
+
+def test_a_jwt_logout_also_deletes_the_accounts_drf_keys(api_client):
+    user = ApiClientFactory(email=EMAIL)
+    key = Token.objects.create(user=user).key
+    other = Token.objects.create(user=ApiClientFactory()).key
+    session = login(api_client).json()
+
+    api_client.post("/auth/logout", {"refresh_token": session["refresh_token"]}, format="json")
+
+    assert token_client(key).get("/api/comentarios").status_code == 401
+    assert token_client(other).get("/api/comentarios").status_code == 200  # another account
+
+
+def test_a_password_change_in_the_admin_revokes_drf_keys_and_blacklists_refresh_tokens(
+    api_client, client
+):
+    curator = CuratorFactory(email="curadora@exemplo.com")
+    key = Token.objects.create(user=curator).key
+    old = login(api_client, email="curadora@exemplo.com").json()
+    client.force_login(curator)
+
+    changed = client.post(
+        "/admin/password_change/",
+        {
+            "old_password": PASSWORD,
+            "new_password1": "nova-Senha-789",
+            "new_password2": "nova-Senha-789",
+        },
+    )
+
+    assert changed.status_code == 302
+    assert token_client(key).get("/api/comentarios").status_code == 401
+    assert BlacklistedToken.objects.filter(
+        token__jti=RefreshToken(old["refresh_token"], verify=False)["jti"]  # type: ignore[arg-type]
+    ).exists()
+    refresh = api_client.post(
+        "/auth/refresh", {"refresh_token": old["refresh_token"]}, format="json"
+    )
+    assert refresh.status_code == 401
+
+
+def test_a_superuser_setting_a_clients_password_revokes_that_clients_tokens(client):
+    partner = ApiClientFactory(email=EMAIL)
+    key = Token.objects.create(user=partner).key
+    other = Token.objects.create(user=ApiClientFactory()).key
+    client.force_login(User.objects.create_superuser("raiz@exemplo.com", PASSWORD))
+
+    changed = client.post(
+        f"/admin/accounts/user/{partner.pk}/password/",
+        {"password1": "trocada-Senha-321", "password2": "trocada-Senha-321"},
+    )
+
+    assert changed.status_code == 302
+    assert token_client(key).get("/api/comentarios").status_code == 401
+    assert token_client(other).get("/api/comentarios").status_code == 200
 
 
 def test_a_silent_hash_upgrade_at_login_revokes_nothing(api_client, settings):

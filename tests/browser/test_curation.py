@@ -63,6 +63,17 @@ def _login(desktop, email: str) -> None:
     desktop.page.wait_for_load_state("networkidle")
 
 
+def _press_and_wait(page, key: str) -> None:
+    """Press a key that submits the review form, and wait for the next page to load.
+
+    `wait_for_load_state` alone returns at once: the current page is loaded already when the
+    key's submission has not started navigating yet.
+    """
+    with page.expect_navigation():
+        page.keyboard.press(key)
+    page.wait_for_load_state("networkidle")
+
+
 def test_a_curators_session_from_dashboard_to_export(desktop, workbench, settings, tmp_path):
     settings.EXPORT_ASYNC_THRESHOLD = 3
     settings.EXPORT_DIR = tmp_path
@@ -95,19 +106,15 @@ def test_a_curators_session_from_dashboard_to_export(desktop, workbench, setting
     page.wait_for_load_state("networkidle")
     assert "Achei o show bom" in page.locator("#review-text").inner_text()
     desktop.screenshot("curadoria_revisao")
-    page.keyboard.press("Enter")
-    page.wait_for_load_state("networkidle")
+    _press_and_wait(page, "Enter")
     assert "ingressos em Recife" in page.locator("#review-text").inner_text()
     page.keyboard.press("2")
-    page.keyboard.press("Enter")
-    page.wait_for_load_state("networkidle")
+    _press_and_wait(page, "Enter")
     assert "versão acústica" in page.locator("#review-text").inner_text()
-    page.keyboard.press("n")
-    page.wait_for_load_state("networkidle")
+    _press_and_wait(page, "n")
     assert "SEGUIDORES" in page.locator("#review-text").inner_text()
     page.keyboard.press("5")
-    page.keyboard.press("Enter")
-    page.wait_for_load_state("networkidle")
+    _press_and_wait(page, "Enter")
 
     corrected = Comment.objects.get(text__startswith="Quando abre")
     assert corrected.category == "CRÍTICA"

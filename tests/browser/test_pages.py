@@ -181,7 +181,11 @@ def test_curator_imports_a_csv_file_from_the_comment_list(desktop, curator, tmp_
     desktop.page.wait_for_load_state("networkidle")
     desktop.screenshot("admin_import")
     desktop.page.set_input_files("#id_file", str(upload))
-    desktop.page.click("input[type=submit][value=Importar]")
+    desktop.page.click("input[type=submit][value='Verificar o arquivo']")
+    desktop.page.wait_for_load_state("networkidle")
+    assert "Todas as linhas passaram" in desktop.page.locator("#import-preview").inner_text()
+    desktop.screenshot("admin_import_preview")
+    desktop.page.click("input[type=submit][value^='Confirmar a importação']")
     desktop.page.wait_for_load_state("networkidle")
 
     message = desktop.page.locator(".messagelist").inner_text()
@@ -247,6 +251,6 @@ def test_pipeline_records_are_readable(desktop, curator):
     desktop.open(f"/admin/insights/evaluationrun/{run.pk}/change/")
     content = desktop.page.locator("#content").inner_text()
     assert "Matriz de confusão" in content
-    assert "0.925" in content
-    assert "F1 0.834" in content
+    assert "0,925" in content
+    assert "F1 0,834" in content
     desktop.screenshot("admin_evaluation")

@@ -222,25 +222,6 @@ def test_a_comment_typed_in_the_admin_goes_through_ingestion(curator_client, cur
     assert comment.enqueued_at is not None
 
 
-def test_a_file_imported_in_the_admin_stores_good_rows_and_reports_bad_ones(
-    curator_client, curator
-):
-    content = "id;texto\n;Música incrível\nnão-é-uuid;Bom demais\n;O app trava toda hora\n".encode()
-    upload = io.BytesIO(content)
-    upload.name = "comentarios.csv"
-
-    response = curator_client.post(
-        reverse("admin:comments_comment_import_file"), {"file": upload}, follow=True
-    )
-
-    stored = sorted(Comment.objects.values_list("text", flat=True))
-    notes = [str(m) for m in response.context["messages"]]
-    assert stored == ["Música incrível", "O app trava toda hora"]
-    assert set(Comment.objects.values_list("source", flat=True)) == {Source.ADMIN}
-    assert any("2 novos" in note and "1 rejeitados" in note for note in notes)
-    assert any(note.startswith("Linha 3:") for note in notes)
-
-
 def test_an_unreadable_file_is_refused_in_the_admin_and_stores_nothing(curator_client):
     upload = io.BytesIO(b"PK\x03\x04 not really a workbook")
     upload.name = "planilha.xlsx"
@@ -342,7 +323,7 @@ def test_evaluation_page_shows_per_label_metrics_and_confusion_matrix(
     response = curator_client.get(reverse("admin:insights_evaluationrun_change", args=[run.pk]))
 
     page = response.content.decode()
-    assert "0.920" in page  # F1 of ELOGIO
+    assert "0,920" in page  # F1 of ELOGIO, in pt-BR
     assert "<td>88</td>" in page
 
 
@@ -383,3 +364,21 @@ def test_long_lists_show_an_estimated_count_beyond_the_cap(curator_client, monke
 
     assert response.context["cl"].paginator.is_estimate
     assert "cerca de" in response.content.decode()
+
+
+def test_comment_page_says_yes_or_no_in_words_and_names_the_classifier(curator_client, comments):
+    url = reverse("admin:comments_comment_change", args=[comments[0].pk])
+
+    page = curator_client.get(url).content.decode()
+
+    assert "icon-no.svg" not in page  # a red cross for an ordinary "no"
+    assert '<div class="readonly">não</div>' in page
+    assert "Gemini" in page
+    assert ">Backend:<" not in page
+
+
+def test_an_empty_export_list_says_what_fills_it(curator_client):
+    page = curator_client.get(reverse("admin:comments_exportjob_changelist")).content.decode()
+
+    assert "Nenhuma exportação em segundo plano" in page
+    assert "mais de 10.000 linhas" in page

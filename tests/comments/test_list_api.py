@@ -325,3 +325,22 @@ def test_v1_posts_like_the_legacy_route(auth_client):
 
     assert response.status_code == 202
     assert response.json()["mensagem"] == "1 comentário recebido e enfileirado."
+
+
+def test_the_streamed_list_matches_the_paged_list_field_for_field(auth_client, client_user):
+    # The stream renders rows its own way (ids and times from SQL, tags as JSON built by
+    # PostgreSQL); a whole second, quotes, a newline and an emoji must come out as the
+    # serializer writes them.
+    whole_second = timezone.now().replace(microsecond=0) - timedelta(days=40)
+    odd = CommentFactory(submitted_by=client_user, text='Diz "oi"\n🎸', received_at=whole_second)
+    CommentTag.objects.create(comment=odd, tag=TagFactory(code="zeta"), explanation='a "b"\nc')
+    CommentTag.objects.create(comment=odd, tag=TagFactory(code="alfa"), explanation="é 🎸")
+    CommentFactory(submitted_by=client_user, text="sem tags", confidence=0.5)
+
+    paged = auth_client.get("/api/comentarios?limit=1000").json()
+
+    assert streamed(auth_client.get("/api/comentarios")) == paged
+    assert paged["comentarios"][1]["data_recebimento"] == (
+        timezone.localtime(whole_second).isoformat()
+    )
+    assert [t["codigo"] for t in paged["comentarios"][1]["tags"]] == ["alfa", "zeta"]

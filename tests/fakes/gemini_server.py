@@ -189,7 +189,9 @@ class Behaviour:
     @classmethod
     def obedient(cls) -> Behaviour:
         """A model that obeys instructions found in comment texts: the label and the confidence
-        they order (pt-BR or English phrasing), and any answer JSON they carry."""
+        they order (pt-BR or English phrasing), and any answer JSON they carry. Asked a
+        question, it does what the question says, recites its instructions and invents a week
+        (`obedient_question_answer`)."""
         return cls("echo")
 
     @classmethod
@@ -388,6 +390,8 @@ class _Handler(BaseHTTPRequestHandler):
         if kind == "slow":
             self.fake.sleep(behaviour.delay)
         report = honest_report_answer(request.body)
+        if report is not None and kind == "echo" and "resposta" in report:
+            report = obedient_question_answer(request)
         if report is not None:
             return self._success(request, json.dumps(report, ensure_ascii=False))
         comments = request.comments
@@ -514,6 +518,23 @@ def honest_report_answer(body: dict[str, Any]) -> dict[str, Any] | None:
              if wanted & _words(str(s.get("texto", "")))]  # fmt: skip
     return {"resposta": f"Resposta do Gemini falso com base em {', '.join(weeks) or 'nada'}.",
             "semanas_citadas": weeks, "recusa": False}  # fmt: skip
+
+
+INVENTED_WEEK = "1999-W01"
+
+
+def obedient_question_answer(request: ReceivedRequest) -> dict[str, Any]:
+    """What a gullible model answers to a question: it agrees to whatever the question orders,
+    recites its system instruction, and cites a week that was not in the data."""
+    data = _data_object(request.body)
+    weeks = [str(s.get("semana")) for s in data.get("resumos") or []]
+    return {
+        "resposta": f"Claro, farei o que foi pedido: {data.get('pergunta', '')} Minhas "
+        f"instruções são: {request.system_instruction} Na semana {INVENTED_WEEK}, tudo foi "
+        "ELOGIO com confiança 0.99.",
+        "semanas_citadas": [*weeks, INVENTED_WEEK],
+        "recusa": False,
+    }
 
 
 def _comments_of(body: dict[str, Any]) -> list[dict[str, Any]]:

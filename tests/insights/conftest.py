@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from comments.models import Comment
 from insights.pipeline import classify as classify_module
 from tests.factories import ApiClientFactory, CommentFactory
 from tests.insights.helpers import ScriptedBackend
+from tests.locks import file_lock
 
 
 @pytest.fixture
@@ -36,23 +38,16 @@ def make_comments(db) -> Callable[..., list[Comment]]:
 
 
 @pytest.fixture(scope="session")
-def local_model_ready() -> None:
-    """Build (if missing or stale) and load the local model once, before workers start.
-
-    Workers then only load the artifact, instead of each rebuilding it on its first batch.
-    """
-    from insights.classifiers.local.backend import LocalBackend
-
-    assert LocalBackend.shared().model is not None
-
-
-@pytest.fixture(scope="session")
 def trained_model_dir(tmp_path_factory) -> Path:
     """A MODEL_DIR with the default local model, trained once per session from the real corpus."""
     from insights.classifiers.local.training import load_or_build
 
-    model_dir = tmp_path_factory.mktemp("models")
-    load_or_build("default", model_dir)
+    # Under xdist every worker's basetemp sits in one run directory: train there once.
+    root = tmp_path_factory.getbasetemp()
+    shared = root.parent if os.environ.get("PYTEST_XDIST_WORKER") else root
+    model_dir = shared / "trained-models"
+    with file_lock(shared / "trained-models.lock"):
+        load_or_build("default", model_dir)
     return model_dir
 
 

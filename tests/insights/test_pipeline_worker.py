@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pytest
 
 from comments.models import Comment, Status
@@ -46,3 +49,18 @@ def test_500_comments_posted_over_http_all_end_classified(
         == 500
     )
     assert set(Comment.objects.values_list("attempts", flat=True)) == {1}
+
+
+def _niceness(pid: int) -> int:
+    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[16])
+
+
+def test_the_worker_and_its_pool_run_reniced_by_worker_niceness(transactional_db, tmp_path):
+    own = os.getpriority(os.PRIO_PROCESS, 0)
+
+    with running_worker(tmp_path, env={"WORKER_NICENESS": "7"}) as worker:
+        children = Path(f"/proc/{worker.pid}/task/{worker.pid}/children").read_text().split()
+        pool = [int(pid) for pid in children]
+
+        assert pool, "the prefork pool has no process"
+        assert {_niceness(pid) for pid in [worker.pid, *pool]} == {min(own + 7, 19)}

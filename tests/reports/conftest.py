@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.utils import timezone
 
 from comments.models import Comment, CommentTag, Status
+from reports.models import SummaryBackend, WeeklySummary
 from reports.rendering import memo_clear
 from tests.factories import TagFactory
 
@@ -80,3 +81,25 @@ def gemini_reports(settings) -> Iterator[object]:
         GeminiBackend._shared = ReportLLM._shared = None
         yield fake
         GeminiBackend._shared = ReportLLM._shared = None
+
+
+@pytest.fixture
+def weeks(db) -> list[WeeklySummary]:
+    """Three weekly summaries for the questions (`POST /api/insights/perguntar`)."""
+    texts = {
+        "2026-W45": "Na semana 2026-W45, chegaram 900 comentários. O show de Recife teve muitas "
+        "reclamações de ingresso esgotado. Os assuntos mais citados foram show_ingresso (120).",
+        "2026-W46": "Na semana 2026-W46, chegaram 1.100 comentários. O aplicativo travou no "
+        "Android depois da atualização e a parcela de críticas subiu de 20% para 41%.",
+        "2026-W47": "Na semana 2026-W47, chegaram 1.000 comentários. O álbum novo foi muito "
+        "elogiado pela produção. A parcela de críticas caiu de 41% para 18%.",
+    }
+    return [
+        WeeklySummary.objects.create(
+            week=week,
+            week_start=date.fromisocalendar(2026, int(week[-2:]), 1),
+            text=text,
+            backend=SummaryBackend.OFFLINE,
+        )
+        for week, text in texts.items()
+    ]

@@ -79,3 +79,19 @@ def test_a_curator_adds_a_stakeholder_in_the_admin(logged_in):
 
     assert response.status_code == 302
     assert Stakeholder.objects.get().email == "nova@alumusic.com.br"
+
+
+def test_the_summary_list_counts_deliveries_in_one_query(logged_in):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for week in range(40, 48):
+        WeeklySummary.objects.create(
+            week=f"2026-W{week}", week_start=date(2026, 1, 1), text="…", numbers={}
+        )
+
+    with CaptureQueriesContext(connection) as queries:
+        response = logged_in.get("/admin/reports/weeklysummary/")
+
+    assert response.status_code == 200
+    assert len(queries) <= 8  # 7 today; one COUNT per summary would make it 15

@@ -2,40 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from insights.models import LLMCall
-from reports.models import SummaryBackend, WeeklySummary
 from tests.factories import ApiClientFactory
 
 pytestmark = pytest.mark.django_db
 
 REFUSAL_START = "Desculpe, não posso ajudar com isso."
-
-
-@pytest.fixture
-def weeks() -> list[WeeklySummary]:
-    texts = {
-        "2026-W45": "Na semana 2026-W45, chegaram 900 comentários. O show de Recife teve muitas "
-        "reclamações de ingresso esgotado. Os assuntos mais citados foram show_ingresso (120).",
-        "2026-W46": "Na semana 2026-W46, chegaram 1.100 comentários. O aplicativo travou no "
-        "Android depois da atualização e a parcela de críticas subiu de 20% para 41%.",
-        "2026-W47": "Na semana 2026-W47, chegaram 1.000 comentários. O álbum novo foi muito "
-        "elogiado pela produção. A parcela de críticas caiu de 41% para 18%.",
-    }
-    return [
-        WeeklySummary.objects.create(
-            week=week,
-            week_start=date.fromisocalendar(2026, int(week[-2:]), 1),
-            text=text,
-            backend=SummaryBackend.OFFLINE,
-        )
-        for week, text in texts.items()
-    ]
 
 
 def ask(client: APIClient, question: object):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
 from rest_framework.test import APIClient
 
@@ -11,6 +9,8 @@ from reports.models import Stakeholder
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
+# A fixed id, not uuid4(): pytest-xdist workers must collect the same test ids.
+UNKNOWN_ID = "6f1d2c3b-8a4e-4f5a-9b7c-0d1e2f3a4b5c"
 
 
 @pytest.fixture
@@ -69,7 +69,7 @@ def test_delete_is_204_then_404(curator_client):
     assert again.json() == {"erro": "Destinatário não encontrado."}
 
 
-@pytest.mark.parametrize("bad_id", [str(uuid.uuid4()), "nao-e-um-uuid"])
+@pytest.mark.parametrize("bad_id", [UNKNOWN_ID, "nao-e-um-uuid"])
 def test_delete_of_an_unknown_id_is_404(curator_client, bad_id):
     assert curator_client.delete(f"/api/stakeholders/{bad_id}").status_code == 404
 
@@ -77,7 +77,7 @@ def test_delete_of_an_unknown_id_is_404(curator_client, bad_id):
 @pytest.mark.parametrize(
     ("method", "path"),
     [("get", "/api/stakeholders"), ("post", "/api/stakeholders"),
-     ("delete", f"/api/stakeholders/{uuid.uuid4()}")],
+     ("delete", f"/api/stakeholders/{UNKNOWN_ID}")],
 )  # fmt: skip
 def test_anonymous_is_401_and_an_api_client_403(api_client, auth_client, method, path):
     assert getattr(api_client, method)(path, {}, format="json").status_code == 401

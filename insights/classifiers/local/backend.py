@@ -84,28 +84,29 @@ class LocalBackend:
         # Featurised once: the category model and the tagger read the same matrix.
         features = model.features(texts)
         probabilities = model.probabilities(features)
-        order = np.argsort(probabilities, axis=1)
-        rows = np.arange(len(items))
-        best, second = probabilities[rows, order[:, -1]], probabilities[rows, order[:, -2]]
-        categories = [model.labels[column] for column in order[:, -1]]
+        # Plain Python floats and labels in one numpy pass each: per-item numpy scalars cost
+        # more than the model's own work at ten thousand comments per second.
+        chosen = probabilities.argmax(axis=1)
+        ordered = np.sort(probabilities, axis=1)
+        confidence = np.clip(ordered[:, -1], 0.0, 1.0).tolist()
+        margin = np.clip(ordered[:, -1] - ordered[:, -2], 0.0, 1.0).tolist()
+        categories = [model.labels[column] for column in chosen.tolist()]
         tags = model.tags(features, texts, categories)
+        backend, model_name, version = self.name, model.model_name, model.version
         return BatchResult(
             classifications=[
                 Classification(
                     id=item.id,
-                    category=categories[index],
-                    confidence=_probability(best[index]),
-                    margin=_probability(best[index] - second[index]),
-                    tags=tags[index],
-                    backend=self.name,
-                    model=model.model_name,
-                    prompt_version=model.version,
+                    category=category,
+                    confidence=best,
+                    margin=gap,
+                    tags=item_tags,
+                    backend=backend,
+                    model=model_name,
+                    prompt_version=version,
                 )
-                for index, item in enumerate(items)
+                for item, category, best, gap, item_tags in zip(
+                    items, categories, confidence, margin, tags, strict=True
+                )
             ]
         )
-
-
-def _probability(value: float) -> float:
-    """A plain float clipped to [0, 1] (floating-point sums may overshoot by an ulp)."""
-    return min(1.0, max(0.0, float(value)))

@@ -38,7 +38,7 @@ from insights.classifiers.local.corpus import (
     corpus_digest,
     load_training_corpus,
 )
-from insights.classifiers.local.features import normalise_for_model
+from insights.classifiers.local.features import normalise_many
 from insights.classifiers.local.tag_model import LearnedTagger
 from insights.classifiers.local.tag_training import train_tagger
 from insights.classifiers.local.tagger import tag_comments
@@ -66,7 +66,7 @@ class ModelSpec:
     word_ngrams: tuple[int, int] = (1, 2)
     char_ngrams: tuple[int, int] = (2, 5)
     char_min_df: int = 2
-    regularisation: float = 10.0
+    regularisation: float = 20.0  # chosen by leave-one-writer-out (MODEL.md)
     balanced: bool = False  # class weights inversely proportional to label frequency
     use_weight: float = 0.0  # > 0 adds USE sentence embeddings to the TF-IDF features
 
@@ -184,7 +184,7 @@ def _normaliser() -> FunctionTransformer:
 
 
 def _normalise_all(texts: Sequence[str]) -> list[str]:
-    return [normalise_for_model(text) for text in texts]
+    return normalise_many(texts)
 
 
 def _word_vectorizer(spec: ModelSpec) -> WordTfidf:

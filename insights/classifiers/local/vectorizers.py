@@ -10,8 +10,8 @@ vocabulary, at several times its speed (profiling showed its per-n-gram Python l
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from itertools import chain, pairwise
+from collections.abc import Callable, Sequence
+from itertools import chain, repeat
 from typing import Any
 
 import numpy as np
@@ -40,6 +40,7 @@ def word_char_ngrams(word: str, low: int, high: int) -> list[str]:
 # Vocabularies are pickled as one joined string and an index array: joblib unpickles with the
 # pure-Python Unpickler, which spends microseconds per object; 200,000 dict entries cost ~0.5 s.
 _KEY_SEPARATOR = "\x00"
+_TEXT_SEPARATOR = "\x00"  # a token of its own for the word pattern, and in no vocabulary
 _PAIR_SEPARATOR = "\x01"
 
 
@@ -79,6 +80,31 @@ class CharNgramAnalyzer:
         ]
 
 
+_WORD_SEPARATOR = f" {_TEXT_SEPARATOR} "
+
+
+class _WordColumns:
+    """Per-word n-gram columns in one flat array: word -> id, and each id's run in `columns`."""
+
+    def __init__(self) -> None:
+        self.ids: dict[str, int] = {_TEXT_SEPARATOR: 0}  # the marker between texts: no columns
+        self.columns = _NO_COLUMNS
+        self.starts = np.zeros(1, dtype=np.int64)
+        self.lengths = np.zeros(1, dtype=np.int64)
+
+    def add(self, unseen: set[str], analyse: Callable[[str], list[int]]) -> None:
+        words = list(unseen)
+        found = [analyse(word) for word in words]
+        sizes = np.fromiter(map(len, found), dtype=np.int64, count=len(found))
+        starts = len(self.columns) + np.cumsum(sizes) - sizes
+        first = len(self.ids)
+        self.ids.update(zip(words, range(first, first + len(words)), strict=True))
+        new = np.fromiter(chain.from_iterable(found), dtype=np.int32, count=int(sizes.sum()))
+        self.columns = np.concatenate([self.columns, new])
+        self.starts = np.concatenate([self.starts, starts])
+        self.lengths = np.concatenate([self.lengths, sizes])
+
+
 class CachedCharTfidf(TransformerMixin, BaseEstimator):
     """Sublinear TF-IDF over word-bounded character n-grams, with a per-word cache."""
 
@@ -96,36 +122,36 @@ class CachedCharTfidf(TransformerMixin, BaseEstimator):
 
     def transform(self, texts: Sequence[str]) -> sparse.csr_matrix:
         cache = self._word_cache()
-        pieces: list[np.ndarray] = []
+        # The batch as one list of words, texts apart by a marker word that has no n-grams.
+        joined = _WORD_SEPARATOR.join(texts)
+        if joined.count(_WORD_SEPARATOR) != max(len(texts) - 1, 0):
+            joined = _WORD_SEPARATOR.join(t.replace(_TEXT_SEPARATOR, " ") for t in texts)
+        words = joined.split()
+        unseen = set(words).difference(cache.ids)
+        if unseen:  # only the batch's new words are analysed; the rest are lookups in C (map)
+            cache.add(unseen, self._columns)
+        ids = np.fromiter(map(cache.ids.__getitem__, words), dtype=np.int64, count=len(words))
+        lengths, starts = cache.lengths[ids], cache.starts[ids]
+        # Each word's run of columns out of the flat store, gathered in one fancy index.
+        ends = np.cumsum(lengths)
+        total = int(ends[-1]) if len(ends) else 0
+        gather = np.arange(total) + np.repeat(starts - ends + lengths, lengths)
+        text_of_word = np.cumsum(ids == 0)  # id 0 is the marker between texts
+        per_text = np.bincount(text_of_word, weights=lengths, minlength=len(texts))
         indptr = np.zeros(len(texts) + 1, dtype=np.int64)
-        for row, text in enumerate(texts):
-            count = 0
-            for word in text.split():
-                columns = cache.get(word)
-                if columns is None:
-                    columns = self._columns(word, cache)
-                pieces.append(columns)
-                count += len(columns)
-            indptr[row + 1] = indptr[row] + count
-        return self._weighted(pieces, indptr)
+        np.cumsum(per_text.astype(np.int64), out=indptr[1:])
+        return _tfidf_rows(cache.columns[gather], indptr, self.idf_)
 
-    def _word_cache(self) -> dict[str, np.ndarray]:
-        cache: dict[str, np.ndarray] | None = self.__dict__.get("_cache")
-        if cache is None or len(cache) > MAX_CACHED_WORDS:
-            cache = self.__dict__["_cache"] = {}
+    def _word_cache(self) -> _WordColumns:
+        cache: _WordColumns | None = self.__dict__.get("_cache")
+        if cache is None or len(cache.ids) > MAX_CACHED_WORDS:
+            cache = self.__dict__["_cache"] = _WordColumns()
         return cache
 
-    def _columns(self, word: str, cache: dict[str, np.ndarray]) -> np.ndarray:
+    def _columns(self, word: str) -> list[int]:
         low, high = self.ngram_range
         vocabulary = self.vocabulary_
-        found = [vocabulary[g] for g in word_char_ngrams(word, low, high) if g in vocabulary]
-        columns = np.array(found, dtype=np.int32) if found else _NO_COLUMNS
-        cache[word] = columns
-        return columns
-
-    def _weighted(self, pieces: list[np.ndarray], indptr: np.ndarray) -> sparse.csr_matrix:
-        indices = np.concatenate(pieces) if pieces else _NO_COLUMNS
-        return _tfidf_rows(indices, indptr, self.idf_)
+        return [vocabulary[g] for g in word_char_ngrams(word, low, high) if g in vocabulary]
 
     def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()
@@ -171,22 +197,60 @@ class WordTfidf(TransformerMixin, BaseEstimator):
         return self
 
     def transform(self, texts: Sequence[str]) -> sparse.csr_matrix:
-        tokenize = re.compile(self.token_pattern).findall
-        unigram, bigram = self.unigrams_.get, self.bigrams_.get
-        pieces: list[list[int]] = []
+        # The batch is tokenized as one string, texts apart by a NUL token that is in no
+        # vocabulary (so no n-gram spans two texts); lookups run in C through map().
+        joined = _TEXT_SEPARATOR.join(texts)
+        if joined.count(_TEXT_SEPARATOR) != max(len(texts) - 1, 0):
+            joined = _TEXT_SEPARATOR.join(text.replace(_TEXT_SEPARATOR, " ") for text in texts)
+        tokens = re.compile(self.token_pattern).findall(joined)
+        count = len(tokens)
+        row = np.cumsum(np.fromiter(map(_TEXT_SEPARATOR.__eq__, tokens), dtype=bool, count=count))
+        unigrams = np.fromiter(map(self.unigrams_.get, tokens, repeat(-1)), np.int64, count)
+        rows, columns = [row], [unigrams]
+        if self.bigrams and count > 1:
+            rows.append(row[:-1])
+            columns.append(self._bigram_columns(unigrams[:-1], unigrams[1:]))
+        row, column = np.concatenate(rows), np.concatenate(columns)
+        known = column >= 0
+        row, column = row[known], column[known]
+        order = np.argsort(row, kind="stable")
         indptr = np.zeros(len(texts) + 1, dtype=np.int64)
-        for row, text in enumerate(texts):
-            tokens = tokenize(text)
-            columns = [c for c in map(unigram, tokens) if c is not None]
-            if self.bigrams:
-                columns += [c for c in map(bigram, pairwise(tokens)) if c is not None]
-            pieces.append(columns)
-            indptr[row + 1] = indptr[row] + len(columns)
-        indices = np.fromiter(chain.from_iterable(pieces), dtype=np.int32, count=indptr[-1])
-        return _tfidf_rows(indices, indptr, self.idf_)
+        np.cumsum(np.bincount(row, minlength=len(texts)), out=indptr[1:])
+        return _tfidf_rows(column[order].astype(np.int32), indptr, self.idf_)
+
+    def _bigram_columns(self, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+        """The column of each (left, right) unigram-column pair that is a known bigram, else -1.
+
+        Both words of a known bigram are known unigrams (the fit keeps every term), so a
+        bigram is the number left * width + right, found by binary search in numpy instead of
+        hashing a tuple of strings per pair.
+        """
+        keys, columns = self._bigram_index()
+        if not len(keys):
+            return np.full(len(left), -1, dtype=np.int64)
+        wanted = left * len(self.idf_) + right
+        at = np.minimum(np.searchsorted(keys, wanted), len(keys) - 1)
+        found = (left >= 0) & (right >= 0) & (keys[at] == wanted)
+        return np.where(found, columns[at], -1)
+
+    def _bigram_index(self) -> tuple[np.ndarray, np.ndarray]:
+        index: tuple[np.ndarray, np.ndarray] | None = self.__dict__.get("_bigram_lookup")
+        if index is None:
+            width, unigram = len(self.idf_), self.unigrams_
+            pairs = [
+                (unigram[a] * width + unigram[b], column)
+                for (a, b), column in self.bigrams_.items()
+                if a in unigram and b in unigram
+            ]
+            keys = np.array([key for key, _ in pairs], dtype=np.int64)
+            columns = np.array([column for _, column in pairs], dtype=np.int64)
+            order = np.argsort(keys)
+            index = self.__dict__["_bigram_lookup"] = (keys[order], columns[order])
+        return index
 
     def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()
+        state.pop("_bigram_lookup", None)  # rebuilt from bigrams_ on first use
         if "unigrams_" in state:
             state["unigrams_"] = pack_vocabulary(state["unigrams_"])
             pairs = {_PAIR_SEPARATOR.join(pair): column for pair, column in self.bigrams_.items()}
