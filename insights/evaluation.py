@@ -25,8 +25,9 @@ from insights.classifiers.local.selection import (
     expected_calibration_error,
     leave_one_writer_out,
 )
+from insights.classifiers.local.tag_training import out_of_writer_tags
 from insights.classifiers.local.tagger import tag_comments
-from insights.classifiers.local.training import ModelSpec
+from insights.classifiers.local.training import ModelSpec, build_pipeline
 from insights.domain import (
     CATEGORIES,
     BackendError,
@@ -242,18 +243,42 @@ def evaluate_out_of_writer(spec: ModelSpec, items: Sequence[CorpusItem]) -> Eval
     """
     started = time.perf_counter()
     held_out = leave_one_writer_out(spec, items)
-    result = score_out_of_writer(held_out, spec.model_name)
+    tags = _learned_tags_out_of_writer(spec, items, held_out)
+    result = score_out_of_writer(held_out, spec.model_name, tags)
     return replace(result, duration_seconds=time.perf_counter() - started)
 
 
-def score_out_of_writer(held_out: OutOfWriterPredictions, model_name: str) -> EvaluationResult:
-    """The metrics of held-out predictions (tags and review flags as the pipeline sets them)."""
+def _learned_tags_out_of_writer(
+    spec: ModelSpec, items: Sequence[CorpusItem], held_out: OutOfWriterPredictions
+) -> list[frozenset[str]]:
+    """The learned tagger's out-of-writer tags of `held_out.items`, given their predicted labels."""
+    position = {id(item): index for index, item in enumerate(items)}
+    categories = [item.category for item in items]  # only held-out rows are read, below
+    for item, category in zip(held_out.items, held_out.predicted, strict=True):
+        categories[position[id(item)]] = category
+    # Vocabulary and idf fitted on every text (no labels), as train_model's tagger pass does.
+    features = build_pipeline(spec)[:-1].fit_transform([item.text for item in items])
+    tags = out_of_writer_tags(features, items, categories)
+    return [tags[position[id(item)]] or frozenset() for item in held_out.items]
+
+
+def score_out_of_writer(
+    held_out: OutOfWriterPredictions,
+    model_name: str,
+    tags: Sequence[frozenset[str]] | None = None,
+) -> EvaluationResult:
+    """The metrics of held-out predictions (review flags as the pipeline sets them).
+
+    `tags` are the held-out items' tag codes; without them the keyword rules tag each item.
+    """
     categories = held_out.predicted
-    tags = tag_comments([item.text for item in held_out.items], categories)
+    if tags is None:
+        texts = [item.text for item in held_out.items]
+        tags = [frozenset(t.code for t in found) for found in tag_comments(texts, categories)]
     predictions = [
         Prediction(
             category,
-            frozenset(tag.code for tag in item_tags),
+            item_tags,
             float(confidence),
             flagged=review_needed(
                 Classification(

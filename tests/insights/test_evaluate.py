@@ -47,6 +47,8 @@ def test_evaluate_prints_report_and_confusion_matrix_and_stores_the_run(
     assert "macro avg" in output
     assert "ELOGIO   CRÍTICA  SUGESTÃO    DÚVIDA      SPAM" in output
     assert "Tags micro: precisão" in output
+    assert "Tags por código:" in output
+    assert "show " in output.split("Tags por código:")[1]  # one line per code seen
     run = EvaluationRun.objects.get()
     assert (run.dataset, run.backend, run.item_count) == (str(small_dataset), "local", 5)
     assert run.model == "local-tfidf-lr"

@@ -18,7 +18,6 @@ import numpy as np
 from django.conf import settings
 
 from insights.classifiers.local.corpus import TRAIN_DIR
-from insights.classifiers.local.tagger import tag_comments
 from insights.classifiers.local.training import TrainedModel, load_or_build, resolve_variant
 from insights.domain import BatchResult, Classification, CommentInput
 
@@ -82,7 +81,9 @@ class LocalBackend:
             return BatchResult()
         model = self.model
         texts = [item.text for item in items]
-        probabilities = model.predict_proba(texts)
+        # Featurised once: the category model and the tagger read the same matrix.
+        features = model.features(texts)
+        probabilities = model.probabilities(features)
         # Plain Python floats and labels in one numpy pass each: per-item numpy scalars cost
         # more than the model's own work at ten thousand comments per second.
         chosen = probabilities.argmax(axis=1)
@@ -90,7 +91,7 @@ class LocalBackend:
         confidence = np.clip(ordered[:, -1], 0.0, 1.0).tolist()
         margin = np.clip(ordered[:, -1] - ordered[:, -2], 0.0, 1.0).tolist()
         categories = [model.labels[column] for column in chosen.tolist()]
-        tags = tag_comments(texts, categories)
+        tags = model.tags(features, texts, categories)
         backend, model_name, version = self.name, model.model_name, model.version
         return BatchResult(
             classifications=[

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +28,8 @@ EVAL_PATH = DATA_DIR / "eval.jsonl"
 # Frozen before any model work: scored once per final candidate, never trained or tuned on.
 FRESH_DIR = DATA_DIR / "eval_fresh"
 MAX_TAGS = 3
+# A writer is scored when their rarest label has at least half the items of their commonest.
+BALANCE = 0.5
 
 _NOT_WORD = re.compile(r"[^\w]+")
 _WRITER_FILE = re.compile(r"escritor_(\w+)")
@@ -132,3 +135,16 @@ def overlapping_texts(items: Sequence[CorpusItem], others: Sequence[CorpusItem])
     """The texts of `items` that also appear, after normalisation, in `others`."""
     seen = {dedup_key(other.text) for other in others}
     return [item.text for item in items if dedup_key(item.text) in seen]
+
+
+def complete_writers(items: Sequence[CorpusItem]) -> list[str]:
+    """The writers who wrote every category in comparable numbers, in name order."""
+    counts: dict[str, Counter[str]] = {}
+    for item in items:
+        if item.writer:
+            counts.setdefault(item.writer, Counter())[item.category] += 1
+    return sorted(
+        writer
+        for writer, seen in counts.items()
+        if min(seen[label] for label in CATEGORIES) >= BALANCE * max(seen.values())
+    )

@@ -10,18 +10,14 @@ fold and are never scored: their per-writer score would mostly measure which lab
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from insights.classifiers.local.corpus import CorpusItem
+from insights.classifiers.local.corpus import CorpusItem, complete_writers
 from insights.classifiers.local.training import ModelSpec, train_model
 from insights.domain import CATEGORIES
-
-# A writer is scored when their rarest label has at least half the items of their commonest.
-BALANCE = 0.5
 
 
 @dataclass(frozen=True)
@@ -46,19 +42,6 @@ class OutOfWriterPredictions:
         return ordered[:, -1] - ordered[:, -2]
 
 
-def complete_writers(items: Sequence[CorpusItem]) -> list[str]:
-    """The writers who wrote every category in comparable numbers, in name order."""
-    counts: dict[str, Counter[str]] = {}
-    for item in items:
-        if item.writer:
-            counts.setdefault(item.writer, Counter())[item.category] += 1
-    return sorted(
-        writer
-        for writer, seen in counts.items()
-        if min(seen[label] for label in CATEGORIES) >= BALANCE * max(seen.values())
-    )
-
-
 def leave_one_writer_out(
     spec: ModelSpec, items: Sequence[CorpusItem], writers: Sequence[str] | None = None
 ) -> OutOfWriterPredictions:
@@ -68,7 +51,10 @@ def leave_one_writer_out(
     labels: tuple[str, ...] = ()
     for writer in writers if writers is not None else complete_writers(items):
         test = [item for item in items if item.writer == writer]
-        model = train_model(spec, [item for item in items if item.writer != writer])
+        # Categories only: tags have their own out-of-writer pass (tag_training).
+        model = train_model(
+            spec, [item for item in items if item.writer != writer], with_tagger=False
+        )
         labels = model.labels
         held_out += test
         rows.append(model.predict_proba([item.text for item in test]))

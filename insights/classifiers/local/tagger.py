@@ -1,4 +1,7 @@
-"""The local tagger: taxonomy codes found in a comment by keyword rules, each with its evidence.
+"""Keyword rules for taxonomy codes, each match with its evidence quoted from the comment.
+
+The shipped model tags with its learned tagger (tag_model.py) and uses these rules to explain
+tags (`evidence_many`); `tag` still tags alone for a model trained without a tagger.
 
 Matching is accent-, case- and elongation-insensitive ("ÁUDIO", "audio", "audiooo" are one
 word), prefix terms cover inflections ("trav*": travou, travando) and long words tolerate one
@@ -102,6 +105,43 @@ class Tagger:
             self._tag(text, category, templates)
             for text, category in zip(texts, categories, strict=True)
         ]
+
+    def evidence_many(
+        self, texts: Sequence[str], wanted: Sequence[frozenset[str]]
+    ) -> list[dict[str, str]]:
+        """Per text, which of its `wanted` codes' rules fire, each with its pt-BR explanation.
+
+        Unlike `tag`, nothing is capped or left out by priority: the learned tagger has already
+        chosen the codes, and quotes these as their explanations (see tag_model.py).
+        """
+        templates = _Templates.current()
+        return [
+            self._evidence(text, codes, templates)
+            for text, codes in zip(texts, wanted, strict=True)
+        ]
+
+    def _evidence(self, text: str, wanted: frozenset[str], templates: _Templates) -> dict[str, str]:
+        cached = self._cache.get
+        slots = [
+            found if (found := cached(raw)) is not None else self._slots(raw)
+            for raw in _TOKEN.findall(text)
+        ]
+        quotes: dict[str, str] = {}
+        spans: list[tuple[int, int]] = []
+        for match in self._matches(slots, wanted):  # in text order: the first phrase is quoted
+            if match.code in quotes:
+                continue
+            spans = spans or [m.span() for m in _TOKEN.finditer(text)]
+            evidence = text[spans[match.first][0] : spans[match.last][1]]
+            quotes[match.code] = templates.mentions % evidence[:_EVIDENCE_LENGTH]
+        url = _URL.search(text) if "link_externo" in wanted - quotes.keys() else None
+        if url:
+            quotes["link_externo"] = templates.link % url[0][:_EVIDENCE_LENGTH]
+        meaningless = "conteudo_sem_sentido" in wanted - quotes.keys()
+        if meaningless and looks_meaningless(text):
+            excerpt = " ".join(text.split())[:_EVIDENCE_LENGTH]
+            quotes["conteudo_sem_sentido"] = templates.meaningless % excerpt
+        return quotes
 
     def _tag(self, text: str, category: str | None, templates: _Templates) -> tuple[TagResult, ...]:
         cached = self._cache.get
@@ -259,3 +299,8 @@ def tag_comments(
 ) -> list[tuple[TagResult, ...]]:
     """Tags of a batch of comments (see Tagger.tag_many)."""
     return shared_tagger().tag_many(texts, categories)
+
+
+def rule_evidence(texts: Sequence[str], wanted: Sequence[frozenset[str]]) -> list[dict[str, str]]:
+    """The rules of the `wanted` codes that fire on each text (see Tagger.evidence_many)."""
+    return shared_tagger().evidence_many(texts, wanted)

@@ -19,6 +19,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 import joblib
 import numpy as np
@@ -38,8 +39,11 @@ from insights.classifiers.local.corpus import (
     load_training_corpus,
 )
 from insights.classifiers.local.features import normalise_many
+from insights.classifiers.local.tag_model import LearnedTagger
+from insights.classifiers.local.tag_training import train_tagger
+from insights.classifiers.local.tagger import tag_comments
 from insights.classifiers.local.vectorizers import CachedCharTfidf, WordTfidf
-from insights.domain import CATEGORIES
+from insights.domain import CATEGORIES, TagResult
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +51,8 @@ SEED = 20240601
 CALIBRATION_FOLDS = 5
 # The code that shapes the model: a change to any of these files changes the artifact version.
 _MODEL_SOURCES = ("training.py", "features.py", "vectorizers.py", "embeddings.py")
+# The learned tagger's code (the keyword rules only explain its tags, at run time).
+_TAGGER_SOURCES = ("tag_model.py", "tag_training.py")
 # Words, single punctuation marks ("?", "!") and each emoji are tokens.
 TOKEN_PATTERN = r"(?u)\w+|[^\w\s]"
 
@@ -87,6 +93,9 @@ class TrainedModel:
     # comments stays current until the corpus itself changes.
     corpus_version: str = ""
     reviewed: int = 0  # curator-reviewed comments added to the corpus
+    # Per-tag models on the same features (insights/classifiers/local/tag_model.py); None in
+    # models trained only for their categories (leave-one-writer-out folds).
+    tagger: LearnedTagger | None = None
 
     @property
     def model_name(self) -> str:
@@ -95,6 +104,22 @@ class TrainedModel:
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         """Probabilities, one row per text, columns in the order of `labels`."""
         return self.pipeline.predict_proba(list(texts))
+
+    def features(self, texts: Sequence[str]) -> Any:
+        """The feature matrix the classifier (and the tagger) read, one row per text."""
+        return model_features(self.pipeline, texts)
+
+    def probabilities(self, features: Any) -> np.ndarray:
+        """`predict_proba` from an already computed feature matrix."""
+        return self.pipeline[-1].predict_proba(features)
+
+    def tags(
+        self, features: Any, texts: Sequence[str], categories: Sequence[str | None]
+    ) -> list[tuple[TagResult, ...]]:
+        """Tags from the learned tagger, or from the keyword rules when it has none."""
+        if self.tagger is None:
+            return tag_comments(texts, categories)
+        return self.tagger.tag(features, texts, categories)
 
 
 def resolve_variant(variant: str) -> str:
@@ -118,7 +143,7 @@ def model_version(spec: ModelSpec, items: Sequence[CorpusItem]) -> str:
 def _source_digest() -> str:
     here = Path(__file__).resolve().parent
     digest = hashlib.sha256()
-    for name in _MODEL_SOURCES:
+    for name in (*_MODEL_SOURCES, *_TAGGER_SOURCES):
         digest.update((here / name).read_bytes())
     return digest.hexdigest()
 
@@ -171,14 +196,23 @@ def _char_vectorizer(spec: ModelSpec) -> CachedCharTfidf:
 
 
 def train_model(
-    spec: ModelSpec, items: Sequence[CorpusItem], reviewed: Sequence[CorpusItem] = ()
+    spec: ModelSpec,
+    items: Sequence[CorpusItem],
+    reviewed: Sequence[CorpusItem] = (),
+    *,
+    with_tagger: bool = True,
 ) -> TrainedModel:
-    """Fit `spec` on `items` plus `reviewed` gold comments (deterministic for the same inputs)."""
+    """Fit `spec` on `items` plus `reviewed` gold comments (deterministic for the same inputs).
+
+    `with_tagger=False` skips the learned tagger (its own out-of-writer pass costs about as
+    much as the category model), for models that only predict categories.
+    """
     everything = [*items, *reviewed]
     pipeline = build_pipeline(spec, memoize_embeddings=True)
     # One BLAS thread: faster on small matrices (no oversubscription) and bit-for-bit repeatable.
     with threadpool_limits(1):
         pipeline.fit([item.text for item in everything], [item.category for item in everything])
+        tagger = _train_tagger(pipeline, items) if with_tagger else None
     _stop_memoizing(pipeline)
     labels = tuple(str(label) for label in pipeline.classes_)
     corpus_version = model_version(spec, items)
@@ -191,7 +225,25 @@ def train_model(
         len(everything),
         corpus_version=corpus_version,
         reviewed=len(reviewed),
+        tagger=tagger,
     )
+
+
+def _train_tagger(pipeline: Pipeline, items: Sequence[CorpusItem]) -> LearnedTagger | None:
+    # Corpus items only: a reviewed comment's tags may be the machine's own, unchecked.
+    return train_tagger(model_features(pipeline, [item.text for item in items]), items)
+
+
+def model_features(pipeline: Pipeline, texts: Sequence[str]) -> Any:
+    """The fitted `pipeline`'s steps before the classifier, applied to `texts`.
+
+    Step by step rather than `pipeline[:-1].transform`: a sliced pipeline checks it is fitted,
+    and the stateless USE embedder has no fitted attribute to show.
+    """
+    data: Any = list(texts)
+    for _, step in pipeline.steps[:-1]:
+        data = step.transform(data)
+    return data
 
 
 def _stop_memoizing(pipeline: Pipeline) -> None:

@@ -174,10 +174,31 @@ class Command(BaseCommand):
             _("Tags macro: precisão %(p).3f, revocação %(r).3f, F1 %(f).3f")
             % {"p": tags.macro_precision, "r": tags.macro_recall, "f": tags.macro_f1}
         )
+        self._print_tags_per_code(result)
         write(_("Itens reprovados na validação: %d") % len(result.problems))
         for item, problem in result.problems[:FAILURES_SHOWN]:
             write(f"  - {item.text[:80]!r}: {problem.reason}")
         write(_("F1 macro: %.3f") % result.macro_f1)
+
+    def _print_tags_per_code(self, result: EvaluationResult) -> None:
+        per_code = result.tags.per_code
+        if not per_code:
+            return
+        width = max(len(code) for code in per_code) + 2
+        self.stdout.write(
+            _("Tags por código:")
+            + "\n"
+            + f"{'':<{width}}"
+            + "".join(
+                f"{header:>11}"
+                for header in (_("precisão"), _("revocação"), _("anotadas"), _("previstas"))
+            )
+        )
+        for code, figures in per_code.items():
+            self.stdout.write(
+                f"{code:<{width}}{figures['precision']:>11.3f}{figures['recall']:>11.3f}"
+                f"{int(figures['support']):>11d}{int(figures['predicted']):>11d}"
+            )
 
 
 def _datasets(dataset: str | None, gold: str | None) -> list[_Dataset]:
