@@ -54,6 +54,34 @@ def test_a_run_that_drops_a_test_fails_and_names_it(tmp_path, workers):
     assert "test_suite.py::test_vanishes" in result.stdout
 
 
+# Two tests with one node id, as schemathesis items get on pytest 9 without a parameter.
+REPEATING_CONFTEST = """
+def pytest_collection_modifyitems(items):
+    items.append(items[0])
+"""
+
+
+def test_a_run_that_collects_one_id_twice_fails_and_names_it(tmp_path):
+    (tmp_path / "test_suite.py").write_text(SUITE)
+    (tmp_path / "conftest.py").write_text(REPEATING_CONFTEST)
+
+    result = _run(tmp_path)
+
+    assert result.returncode == pytest.ExitCode.TESTS_FAILED, result.stdout + result.stderr
+    assert "1 test ids collected more than once" in result.stdout
+    assert "test_suite.py::test_one (x2)" in result.stdout
+
+
+def test_a_failing_run_also_names_the_tests_it_dropped(tmp_path):
+    (tmp_path / "test_suite.py").write_text(SUITE + "\ndef test_fails():\n    assert False\n")
+    (tmp_path / "conftest.py").write_text(DROPPING_CONFTEST)
+
+    result = _run(tmp_path)
+
+    assert result.returncode == pytest.ExitCode.TESTS_FAILED, result.stdout + result.stderr
+    assert "1 of 4 collected tests never reported" in result.stdout
+
+
 @pytest.mark.parametrize("workers", [[], ["-n", "2"]], ids=["in-process", "xdist"])
 def test_a_run_that_reports_every_test_passes(tmp_path, workers):
     (tmp_path / "test_suite.py").write_text(SUITE)

@@ -1,10 +1,13 @@
-"""Fail a run that reports fewer tests than it collected (a crashed or dropped xdist worker).
+"""Fail a run that reports fewer tests than it collected, or collects one id twice.
 
-A passing run must account for every collected test: a worker that dies or a test that ends
-its process can otherwise leave a green summary with tests that never ran.
+A passing run must account for every collected test: a lost xdist worker, or two tests with
+one node id (xdist then runs only one of them), can otherwise leave a green summary with
+tests that never ran. A failing run lists them too.
 """
 
 from __future__ import annotations
+
+from collections import Counter
 
 import pytest
 
@@ -28,18 +31,27 @@ class EveryTestReported:
 
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
-        if session.exitstatus != pytest.ExitCode.OK or self.collected is None:
-            return  # a failing or interrupted run already says so
-        missing = [nodeid for nodeid in self.collected if nodeid not in self.reported]
-        if not missing:
+        stopped = session.shouldstop or session.shouldfail  # -x, --maxfail, Ctrl-C
+        if self.collected is None or session.config.option.collectonly or stopped:
+            return
+        counts = Counter(self.collected)
+        # xdist keys its work queue by node id: of a repeated id, only one test runs.
+        repeated = [f"  {nodeid} (x{n})" for nodeid, n in counts.items() if n > 1]
+        missing = [f"  {nodeid}" for nodeid in counts if nodeid not in self.reported]
+        lines = []
+        if repeated:
+            lines += [f"{len(repeated)} test ids collected more than once:", *repeated[:50]]
+        if missing:
+            lines += [f"{len(missing)} of {len(counts)} collected tests never reported:"]
+            lines += missing[:50]
+        if not lines:
             return
         reporter = session.config.pluginmanager.get_plugin("terminalreporter")
-        lines = [f"{len(missing)} of {len(self.collected)} collected tests never reported:"]
-        lines += [f"  {nodeid}" for nodeid in missing[:50]]
         for line in lines:
             if reporter is not None:
                 reporter.write_line(line, red=True)
-        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+        if session.exitstatus == pytest.ExitCode.OK:
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 def pytest_configure(config: pytest.Config) -> None:
