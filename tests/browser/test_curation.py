@@ -95,18 +95,21 @@ def test_a_curators_session_from_dashboard_to_export(desktop, workbench, setting
     page.wait_for_load_state("networkidle")
     assert "Achei o show bom" in page.locator("#review-text").inner_text()
     desktop.screenshot("curadoria_revisao")
-    page.keyboard.press("Enter")
-    page.wait_for_load_state("networkidle")
+    # Each key submits the form: wait for the navigation it starts, not for a load state the
+    # page already had (on a busy machine the next assertion could read the old comment).
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
     assert "ingressos em Recife" in page.locator("#review-text").inner_text()
     page.keyboard.press("2")
-    page.keyboard.press("Enter")
-    page.wait_for_load_state("networkidle")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
     assert "versão acústica" in page.locator("#review-text").inner_text()
-    page.keyboard.press("n")
-    page.wait_for_load_state("networkidle")
+    with page.expect_navigation():
+        page.keyboard.press("n")
     assert "SEGUIDORES" in page.locator("#review-text").inner_text()
     page.keyboard.press("5")
-    page.keyboard.press("Enter")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
     page.wait_for_load_state("networkidle")
 
     corrected = Comment.objects.get(text__startswith="Quando abre")
