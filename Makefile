@@ -7,9 +7,10 @@ STAMP := $(VENV)/.installed
 # Tests run against the local PostgreSQL and Redis (override to point elsewhere).
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/alumusic
 TEST_BROKER_URL ?= redis://127.0.0.1:6379/15
-# pytest-xdist processes (0 = in-process, the default until a -n 2 run is shown to report
-# every collected test); each gets its own test database and Redis db (tests/conftest.py).
-TEST_WORKERS ?= 0
+# pytest-xdist processes (0 = in-process); each gets its own test database and Redis db
+# (tests/conftest.py). A run that reports fewer tests than it collected fails
+# (tests/plugins/every_test_reported.py), so a lost worker cannot leave a green summary.
+TEST_WORKERS ?= 2
 
 .PHONY: setup demo test lint bench browser-deps lock clean
 

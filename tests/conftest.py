@@ -15,6 +15,9 @@ from tests.factories import ApiClientFactory, CuratorFactory
 from tests.locks import file_lock
 from tests.worker import WorkerProcess, purge_broker, start_worker
 
+# A green run must have reported every collected test (xdist workers can be lost).
+pytest_plugins = ["tests.plugins.every_test_reported"]
+
 
 def _redis_db_shifted(url: str, offset: int) -> str:
     parts = urlsplit(url)

@@ -43,6 +43,14 @@ def _in_process_requests(db):
     signals.request_finished.connect(close_old_connections)
 
 
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    # On pytest 9 an unparametrized schemathesis item's node id drops its "[GET /path]" part,
+    # so every operation would share one id and pytest-xdist would run only one of them.
+    # A parameter gives each item an id of its own: test_...[GET /path][cliente-api].
+    if "token_header" in metafunc.fixturenames:
+        metafunc.parametrize("token_header", ["cliente-api"], indirect=True)
+
+
 @pytest.fixture
 def token_header(db) -> dict[str, str]:
     return {"Authorization": f"Token {Token.objects.create(user=ApiClientFactory()).key}"}

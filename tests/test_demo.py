@@ -1,4 +1,4 @@
-"""`make demo`'s path on the embedded default: SQLite, no broker, a model built on first use.
+"""`make demo`'s path on the embedded default: SQLite, no broker, the local model.
 
 Runs `migrate` and `setup_demo` as `make demo` does, in subprocesses on a fresh SQLite file,
 then logs in to the admin with the printed credentials.
@@ -9,18 +9,20 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 
 from comments.ingestion.readers import read_items
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_FILE = ROOT / "insights" / "demo" / "comentarios_demo.csv"
 
-pytestmark = pytest.mark.e2e  # trains the local model from scratch: tens of seconds
+pytestmark = pytest.mark.e2e  # eight manage.py processes
 
 CHECK_SCRIPT = """
 import json
@@ -56,8 +58,11 @@ def _manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]
 
 
 @pytest.fixture(scope="module")
-def demo_env(tmp_path_factory) -> dict[str, str]:
+def demo_env(tmp_path_factory, local_model_ready) -> dict[str, str]:
     tmp = tmp_path_factory.mktemp("demo")
+    # The run's model, already built for the current corpus (test_training proves a missing
+    # artifact is built on first use): the demo loads it instead of training it again.
+    shutil.copytree(settings.MODEL_DIR, tmp / "models", ignore=shutil.ignore_patterns(".*"))
     env = {key: value for key, value in os.environ.items() if not key.startswith("DJANGO_")}
     env.update(
         DATABASE_URL=f"sqlite:///{tmp / 'demo.sqlite3'}",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -38,16 +39,26 @@ def make_comments(db) -> Callable[..., list[Comment]]:
 
 
 @pytest.fixture(scope="session")
-def trained_model_dir(tmp_path_factory) -> Path:
-    """A MODEL_DIR with the default local model, trained once per session from the real corpus."""
-    from insights.classifiers.local.training import load_or_build
+def trained_model_dir(tmp_path_factory, local_model_ready) -> Path:
+    """A MODEL_DIR of its own with the default local model, trained at most once per run.
 
-    # Under xdist every worker's basetemp sits in one run directory: train there once.
+    It starts as a copy of the artifact `local_model_ready` built (or found current) in
+    settings.MODEL_DIR: the same variant and corpus, so load_or_build only checks its version.
+    """
+    from django.conf import settings
+
+    from insights.classifiers.local.training import artifact_path, load_or_build
+
+    # Under xdist every worker's basetemp sits in one run directory: copy there once.
     root = tmp_path_factory.getbasetemp()
     shared = root.parent if os.environ.get("PYTEST_XDIST_WORKER") else root
     model_dir = shared / "trained-models"
+    built = artifact_path("default", settings.MODEL_DIR)
     with file_lock(shared / "trained-models.lock"):
-        load_or_build("default", model_dir)
+        if built.exists() and not artifact_path("default", model_dir).exists():
+            model_dir.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(built, artifact_path("default", model_dir))
+        load_or_build("default", model_dir)  # trains only when that copy is missing or stale
     return model_dir
 
 
