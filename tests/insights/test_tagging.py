@@ -111,7 +111,9 @@ def test_within_one_edit(a, b, expected):
     assert within_one_edit(a, b) is expected
 
 
-@pytest.mark.django_db
+# A transactional test earlier in the same process flushes the tables, data migrations' rows
+# included: serialized_rollback restores the migrated state first.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_data_migration_loads_every_taxonomy_code_with_its_description():
     from comments.models import Tag, TagOrigin
     from insights.taxonomy import TAXONOMY

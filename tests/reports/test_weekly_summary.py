@@ -223,6 +223,9 @@ def test_the_command_refuses_a_malformed_week():
         call_command("send_weekly_summary", "--week", "semana-passada")
 
 
+# The schedule comes from a data migration, which a transactional test earlier in the same
+# process may have flushed away: serialized_rollback restores the migrated state first.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_weekly_schedule_is_in_the_beat_database():
     task = PeriodicTask.objects.get(task="reports.tasks.weekly_summary_send")
 
