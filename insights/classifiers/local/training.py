@@ -69,10 +69,12 @@ class ModelSpec:
     regularisation: float = 20.0  # chosen by leave-one-writer-out (MODEL.md)
     balanced: bool = False  # class weights inversely proportional to label frequency
     use_weight: float = 0.0  # > 0 adds USE sentence embeddings to the TF-IDF features
+    word_weight: float = 1.0  # scale of the word block against the char block (both L2-normed)
 
 
 SPECS: dict[str, ModelSpec] = {
-    "fast": ModelSpec(variant="fast", model_name="local-tfidf-lr"),
+    # Word block x2: measured by leave-one-writer-out only (MODEL.md, third round).
+    "fast": ModelSpec(variant="fast", model_name="local-tfidf-lr", word_weight=2.0),
     "use": ModelSpec(variant="use", model_name="local-use-tfidf-lr", use_weight=0.5),
 }
 # What LOCAL_CLASSIFIER_MODEL="default" means; see insights/data/MODEL.md for why.
@@ -155,7 +157,7 @@ def build_pipeline(spec: ModelSpec, *, memoize_embeddings: bool = False) -> Pipe
         ("chars", _char_vectorizer(spec)),
     ]
     features: list[tuple[str, object]] = [
-        ("tfidf", Pipeline([("normalise", _normaliser()), ("union", FeatureUnion(tfidf))]))
+        ("tfidf", Pipeline([("normalise", _normaliser()), ("union", _union(tfidf, spec))]))
     ]
     if spec.use_weight > 0:
         from insights.classifiers.local.embeddings import UseEmbedder
@@ -177,6 +179,12 @@ def build_pipeline(spec: ModelSpec, *, memoize_embeddings: bool = False) -> Pipe
         ensemble=False,
     )
     return Pipeline([("features", FeatureUnion(features)), ("classifier", classifier)])
+
+
+def _union(tfidf: list[tuple[str, object]], spec: ModelSpec) -> FeatureUnion:
+    if spec.word_weight == 1.0:
+        return FeatureUnion(tfidf)
+    return FeatureUnion(tfidf, transformer_weights={"words": spec.word_weight})
 
 
 def _normaliser() -> FunctionTransformer:
