@@ -21,7 +21,8 @@ import django
 
 # Cheapest first; the 1M-row modules last (they keep their rows in databases of their own).
 MODULES_IN_ORDER = (
-    "classifier", "ingestion", "pipeline", "gemini", "streaming", "public_report", "admin",
+    "classifier", "ingestion", "pipeline", "gemini", "streaming", "generator", "public_report",
+    "admin",
 )  # fmt: skip
 
 

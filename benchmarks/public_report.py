@@ -81,8 +81,7 @@ def _ensure_comments() -> list[Figure]:
         cursor.execute("ANALYZE comments_commenttag")
     print(f"  generated {result.comments:,} comments and {result.tag_links:,} tag links "
           f"in {result.seconds:.1f}s", flush=True)  # fmt: skip
-    return [print_figure(Figure("generate_comments: comments/s by COPY",
-                                result.rows_per_second, "rows/s", 100_000))]  # fmt: skip
+    return []  # the generator's own figure is benchmarks.generator's, measured every run
 
 
 def _rebuild_figures() -> list[Figure]:
