@@ -22,6 +22,7 @@ CHROMIUM_ARGS = [
 ]
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "screenshots"
 LOCAL_SCHEMES = {"data", "blob", "about"}
+PASSWORD = "senha-Forte-123"  # every user tests.factories.UserFactory makes
 
 
 @pytest.fixture(scope="session")
@@ -57,6 +58,14 @@ class BrowserPage:
         assert response is not None, path
         assert response.ok, f"{path}: HTTP {response.status}"
         return response
+
+    def admin_login(self, email: str, password: str = PASSWORD) -> None:
+        """Log in through the admin's own login form, as a person would."""
+        self.open("/admin/login/")
+        self.page.fill("#id_username", email)
+        self.page.fill("#id_password", password)
+        self.page.click("input[type=submit]")
+        self.page.wait_for_load_state("networkidle")
 
     def screenshot(self, name: str, *, full_page: bool = True) -> Path:
         SCREENSHOTS.mkdir(exist_ok=True)

@@ -8,8 +8,6 @@ from tests.factories import CommentFactory, CuratorFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-PASSWORD = "senha-Forte-123"  # tests.factories.UserFactory
-
 
 @pytest.fixture
 def violations(desktop) -> list[str]:
@@ -30,11 +28,7 @@ def violations(desktop) -> list[str]:
 
 def _login(desktop) -> None:
     CuratorFactory(email="curadora@exemplo.com")
-    desktop.open("/admin/login/")
-    desktop.page.fill("#id_username", "curadora@exemplo.com")
-    desktop.page.fill("#id_password", PASSWORD)
-    desktop.page.click("input[type=submit]")
-    desktop.page.wait_for_load_state("networkidle")
+    desktop.admin_login("curadora@exemplo.com")
 
 
 @pytest.mark.parametrize("path", ["/", "/relatorio/", "/admin/login/"])

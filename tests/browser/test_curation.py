@@ -15,8 +15,6 @@ from tests.worker import running_worker
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-PASSWORD = "senha-Forte-123"  # tests.factories.UserFactory
-
 
 @pytest.fixture
 def workbench():
@@ -55,14 +53,6 @@ def workbench():
     return made
 
 
-def _login(desktop, email: str) -> None:
-    desktop.open("/admin/login/")
-    desktop.page.fill("#id_username", email)
-    desktop.page.fill("#id_password", PASSWORD)
-    desktop.page.click("input[type=submit]")
-    desktop.page.wait_for_load_state("networkidle")
-
-
 def _press_and_wait(page, key: str) -> None:
     """Press a key that submits the review form, and wait for the next page to load.
 
@@ -81,7 +71,7 @@ def test_a_curators_session_from_dashboard_to_export(desktop, workbench, setting
     cache.clear()
     curator = CuratorFactory(email="curadora@alumusic.com.br")
     page = desktop.page
-    _login(desktop, curator.email)
+    desktop.admin_login(curator.email)
 
     # Dashboard: the figures are in the page, linked to the list.
     assert page.locator("h1").inner_text() == "Painel da curadoria"

@@ -20,7 +20,6 @@ from tests.factories import CommentFactory, CuratorFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-PASSWORD = "senha-Forte-123"  # tests.factories.UserFactory
 LABELS = ["ELOGIO", "CRÍTICA", "SUGESTÃO", "DÚVIDA", "SPAM"]
 
 
@@ -28,14 +27,6 @@ LABELS = ["ELOGIO", "CRÍTICA", "SUGESTÃO", "DÚVIDA", "SPAM"]
 def curator():
     cache.clear()  # figures cached by earlier tests in the same run
     return CuratorFactory(email="curadora@alumusic.com.br")
-
-
-def _login(desktop, email: str) -> None:
-    desktop.open("/admin/login/")
-    desktop.page.fill("#id_username", email)
-    desktop.page.fill("#id_password", PASSWORD)
-    desktop.page.click("input[type=submit]")
-    desktop.page.wait_for_load_state("networkidle")
 
 
 def _calls() -> None:
@@ -77,7 +68,7 @@ def test_llm_operations_page_with_calls_evaluations_and_schedule(desktop, curato
     PeriodicTask.objects.create(
         name="refresh-report-snapshot", task="reports.tasks.snapshot_refresh", interval=every_minute
     )
-    _login(desktop, curator.email)
+    desktop.admin_login(curator.email)
 
     desktop.open("/admin/insights/llmcall/")
     desktop.page.get_by_role("link", name="Resumo das operações do LLM").click()
@@ -95,7 +86,7 @@ def test_llm_operations_page_with_calls_evaluations_and_schedule(desktop, curato
 
 def test_llm_operations_page_explains_its_empty_sections(desktop, curator, settings):
     settings.CLASSIFIER_BACKEND = "local"
-    _login(desktop, curator.email)
+    desktop.admin_login(curator.email)
 
     desktop.open("/admin/insights/llmcall/operacoes/")
 
@@ -117,7 +108,7 @@ def test_an_import_with_bad_rows_is_previewed_and_refused(desktop, curator, tmp_
         "id;texto\n;O refrão gruda na cabeça\nabc;Cadê a letra sincronizada?\n;   \n"
         ";Show em Manaus, por favor!\n"
     )
-    _login(desktop, curator.email)
+    desktop.admin_login(curator.email)
     desktop.open("/admin/comments/comment/importar/")
 
     assert desktop.page.locator("label.file-choose").inner_text() == "Escolher arquivo"
@@ -140,7 +131,7 @@ def test_dashboard_shows_the_budget_and_the_spike_alerts(desktop, curator, setti
                            comment_count=50, input_tokens=870_000, outcome="ok")  # fmt: skip
     SpikeAlert.objects.create(kind="tag", subject="bug_app", week="2026-W48", value=310,
                               baseline=20, zscore=8.25, comment_count=1310)  # fmt: skip
-    _login(desktop, curator.email)
+    desktop.admin_login(curator.email)
 
     desktop.open("/admin/")
 
@@ -172,7 +163,7 @@ def test_every_other_admin_page_a_curator_opens_reads_in_portuguese(desktop, cur
     SpikeAlert.objects.create(kind="tag", subject="bug_app", week="2026-W48", value=310,
                               baseline=20, zscore=8.25, comment_count=1310)  # fmt: skip
     services.snapshot_build()
-    _login(desktop, curator.email)
+    desktop.admin_login(curator.email)
     pages = {
         "admin_review_queue": "/admin/comments/reviewqueuecomment/",
         "admin_comment_add": "/admin/comments/comment/add/",
@@ -198,7 +189,7 @@ def test_every_other_admin_page_a_curator_opens_reads_in_portuguese(desktop, cur
 
 def test_an_alert_that_fires_reaches_an_open_dashboard_without_a_reload(desktop, curator, settings):
     settings.DASHBOARD_REFRESH_SECONDS = 5  # the page's shortest interval
-    _login(desktop, curator.email)
+    desktop.admin_login(curator.email)
     desktop.open("/admin/")
     assert "Nenhum assunto em alta agora." in desktop.page.locator("#dashboard-alerts").inner_text()
     desktop.page.evaluate("window.__same_page = true")

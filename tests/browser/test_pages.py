@@ -13,16 +13,6 @@ from tests.factories import ApiClientFactory, CommentFactory, CuratorFactory, Ta
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-PASSWORD = "senha-Forte-123"  # tests.factories.UserFactory
-
-
-def _login(desktop, email: str) -> None:
-    desktop.open("/admin/login/")
-    desktop.page.fill("#id_username", email)
-    desktop.page.fill("#id_password", PASSWORD)
-    desktop.page.click("input[type=submit]")
-    desktop.page.wait_for_load_state("networkidle")
-
 
 def _assert_table_fits(desktop) -> None:
     overflow = desktop.page.evaluate(
@@ -100,7 +90,7 @@ def test_admin_login_page_is_in_portuguese(desktop):
 
 
 def test_curator_logs_in_and_sees_the_console(desktop, curator):
-    _login(desktop, curator.email)
+    desktop.admin_login(curator.email)
 
     assert desktop.page.locator("h1").inner_text() == "Painel da curadoria"
     body = desktop.page.locator("#content-main").inner_text()
@@ -110,7 +100,7 @@ def test_curator_logs_in_and_sees_the_console(desktop, curator):
 
 
 def test_comment_list_shows_every_status_and_category(desktop, curator, comments):
-    _login(desktop, curator.email)
+    desktop.admin_login(curator.email)
     desktop.open("/admin/comments/comment/")
 
     rows = desktop.page.locator("#result_list tbody tr")
@@ -128,7 +118,7 @@ def test_comment_list_shows_every_status_and_category(desktop, curator, comments
 
 
 def test_comment_list_search_narrows_to_matching_rows(desktop, curator, comments):
-    _login(desktop, curator.email)
+    desktop.admin_login(curator.email)
     desktop.open("/admin/comments/comment/")
 
     desktop.page.fill("#searchbar", "ingressos")
@@ -143,7 +133,7 @@ def test_comment_list_search_narrows_to_matching_rows(desktop, curator, comments
 
 def test_comment_page_shows_classification_and_tags(desktop, curator, comments):
     comment = comments[1]
-    _login(desktop, curator.email)
+    desktop.admin_login(curator.email)
     desktop.open(f"/admin/comments/comment/{comment.pk}/change/")
 
     content = desktop.page.locator("#content").inner_text()
@@ -174,7 +164,7 @@ def test_api_docs_render_with_no_request_off_the_server(desktop, path, name, tit
 def test_curator_imports_a_csv_file_from_the_comment_list(desktop, curator, tmp_path):
     upload = tmp_path / "comentarios.csv"
     upload.write_text("texto\nO refrão gruda na cabeça\nCadê a letra sincronizada?\n")
-    _login(desktop, curator.email)
+    desktop.admin_login(curator.email)
     desktop.open("/admin/comments/comment/")
 
     desktop.page.get_by_role("link", name="Importar arquivo").click()
@@ -195,7 +185,7 @@ def test_curator_imports_a_csv_file_from_the_comment_list(desktop, curator, tmp_
 
 
 def test_tag_list_shows_codes_descriptions_and_counts(desktop, curator, comments):
-    _login(desktop, curator.email)
+    desktop.admin_login(curator.email)
     desktop.open("/admin/comments/tag/?q=show_ingresso")
 
     row = desktop.page.locator("#result_list tbody tr").first
@@ -242,7 +232,7 @@ def test_pipeline_records_are_readable(desktop, curator):
             ],
         },
     )
-    _login(desktop, curator.email)
+    desktop.admin_login(curator.email)
 
     desktop.open("/admin/insights/llmcall/")
     assert "gemini-2.5-flash-lite" in desktop.page.locator("#result_list").inner_text()
