@@ -13,7 +13,6 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from importlib import import_module
 from typing import Any
 
 from django.conf import settings
@@ -29,7 +28,7 @@ from reports.models import DailyRollup
 from reports.rollup import day_start, local_zone, recent_start
 from reports.selectors import report_latest_built_at
 
-CACHE_KEY = "curadoria:dashboard:v1"
+CACHE_KEY = "curadoria:dashboard:v2"  # bump whenever Dashboard's fields change
 TREND_DAYS = 14
 
 
@@ -53,7 +52,6 @@ class Dashboard:
     latest_evaluation_at: str | None
     trend_days: list[str]
     trend: dict[str, list[int]]  # category -> one count per day, oldest first
-    alerts: list[dict[str, Any]]
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -102,7 +100,6 @@ def dashboard_compute(*, now: datetime | None = None) -> Dashboard:
         latest_evaluation_at=evaluation.created_at.isoformat() if evaluation else None,
         trend_days=[day.isoformat() for day in days],
         trend=trend,
-        alerts=_alerts(),
     )
 
 
@@ -168,20 +165,3 @@ def _llm_since(start: datetime) -> tuple[int, Decimal]:
         n=Count("id"), cost=Sum("cost_usd")
     )
     return totals["n"], (totals["cost"] or Decimal(0)).quantize(Decimal("0.0001"))
-
-
-def _alerts() -> list[dict[str, Any]]:
-    """Spike alerts from the reports app when it has them (issue 9); none otherwise."""
-    # Looked up by name: the dashboard must work before and after the reports app ships it.
-    try:
-        alerts_active = import_module("reports.selectors").alerts_active
-    except (ImportError, AttributeError):
-        return []
-    return [
-        {
-            "subject": alert.subject or alert.get_kind_display(),
-            "zscore": round(alert.zscore, 1),
-            "count": alert.comment_count,
-        }
-        for alert in alerts_active()[:5]
-    ]
