@@ -22,15 +22,16 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from html import escape
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import matplotlib
 from django.utils.translation import gettext as _
-from matplotlib.figure import Figure
 
 from comments.models import Category
 
 from .formatting import integer
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 CATEGORIES = tuple(Category.values)
 CATEGORY_COLOURS = {
@@ -114,6 +115,11 @@ def _nice_floor(value: float) -> float:
 
 
 def _render(spec: ChartSpec) -> tuple[str, str]:
+    # Imported here, not at module level: every web process loads this module (through the
+    # reports app's receivers) but only the process building a snapshot draws.
+    import matplotlib
+    from matplotlib.figure import Figure
+
     with _DRAW_LOCK, matplotlib.rc_context(_style(spec.key)):
         # Fixed margins: matplotlib's automatic layouts cost ~100 ms per chart.
         figure = Figure(figsize=FIGSIZE)
