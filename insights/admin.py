@@ -9,14 +9,14 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest, HttpResponse
 from django.urls import path
-from django.utils.formats import date_format, number_format
+from django.utils.formats import number_format
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
-from django.utils.timezone import localtime
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from common.admin import CuratorPermissionsMixin
+from common.formatting import local_datetime
 from common.pagination import LargeTablePaginator
 from insights.admin_operations import (
     AVERAGE_NAMES,
@@ -76,7 +76,7 @@ class LLMCallAdmin(ReadOnlyAdmin):
 
     @admin.display(description=_("quando"), ordering="created_at")
     def when(self, call: LLMCall) -> str:
-        return date_format(localtime(call.created_at), "d/m/y H:i:s")
+        return local_datetime(call.created_at, "d/m/y H:i:s")
 
     @admin.display(description=_("tokens (entrada / saída / raciocínio)"))
     def tokens(self, call: LLMCall) -> str:

@@ -16,10 +16,10 @@ from django.http import HttpRequest
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.formats import date_format, number_format
-from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from common.formatting import local_datetime
 from insights.operations import (
     LlmDay,
     PromptVersionUse,
@@ -62,10 +62,6 @@ def percent(fraction: float) -> str:
 
 def score(value: float) -> str:
     return number_format(value, 3)
-
-
-def when(value: Any) -> str:
-    return date_format(localtime(value), "d/m/Y H:i") if value else "—"
 
 
 def llm_operations_view(model_admin: ModelAdmin, request: HttpRequest) -> TemplateResponse:
@@ -131,7 +127,7 @@ def _prompt_rows(uses: list[PromptVersionUse]) -> list[dict[str, Any]]:
             "model": use.model or "—",
             "prompt_version": use.prompt_version or "—",
             "comments": n(use.comments),
-            "last": when(use.last_classified_at),
+            "last": local_datetime(use.last_classified_at),
             "current": use == current,
         }
         for use in uses
@@ -140,7 +136,7 @@ def _prompt_rows(uses: list[PromptVersionUse]) -> list[dict[str, Any]]:
 
 def _run_row(run: EvaluationRun) -> dict[str, str]:
     return {
-        "when": when(run.created_at),
+        "when": local_datetime(run.created_at),
         "url": reverse("admin:insights_evaluationrun_change", args=[run.pk]),
         "dataset": run.dataset,
         "backend": run.backend,
@@ -201,7 +197,7 @@ def schedule_text(task: PeriodicTask) -> str:
         )
         return _("cron %(fields)s (%(tz)s)") % {"fields": fields, "tz": cron.timezone}
     if task.clocked:
-        return _("uma vez, em %(when)s") % {"when": when(task.clocked.clocked_time)}
+        return _("uma vez, em %(when)s") % {"when": local_datetime(task.clocked.clocked_time)}
     if task.solar:
         return _("evento solar: %(event)s") % {"event": task.solar.get_event_display()}
     return "—"
@@ -213,7 +209,7 @@ def _task_row(task: PeriodicTask) -> dict[str, Any]:
         "task": task.task,
         "schedule": schedule_text(task),
         "enabled": task.enabled,
-        "last_run": when(task.last_run_at),
+        "last_run": local_datetime(task.last_run_at),
         "runs": n(task.total_run_count),
         "description": task.description,
     }

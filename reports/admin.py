@@ -11,11 +11,11 @@ from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.formats import date_format, number_format
 from django.utils.html import format_html
-from django.utils.timezone import localtime
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from common.admin import CuratorPermissionsMixin
+from common.formatting import local_datetime
 
 from . import mail, summaries
 from .models import ReportSnapshot, SpikeAlert, Stakeholder, WeeklySummary
@@ -41,12 +41,12 @@ class StakeholderAdmin(CuratorPermissionsMixin, admin.ModelAdmin):
 
     @admin.display(description=_("criado em"), ordering="created_at")
     def created(self, stakeholder: Stakeholder) -> str:
-        return date_format(localtime(stakeholder.created_at), "d/m/Y")
+        return local_datetime(stakeholder.created_at, "d/m/Y")
 
     @admin.display(description=_("descadastrado em"), ordering="unsubscribed_at")
     def unsubscribed(self, stakeholder: Stakeholder) -> str:
         at = stakeholder.unsubscribed_at
-        return date_format(localtime(at), "d/m/Y") if at else "—"
+        return local_datetime(at, "d/m/Y")
 
     def save_model(self, request: HttpRequest, obj: Stakeholder, form: Any, change: bool) -> None:
         obj.email = obj.email.strip().lower()
@@ -83,7 +83,7 @@ class WeeklySummaryAdmin(CuratorPermissionsMixin, admin.ModelAdmin):
 
     @admin.display(description=_("criado em"), ordering="created_at")
     def created(self, obj: WeeklySummary) -> str:
-        return date_format(localtime(obj.created_at), "d/m/Y H:i")
+        return local_datetime(obj.created_at)
 
     @admin.display(description=_("prévia do e-mail"))
     def preview_link(self, obj: WeeklySummary) -> str:
@@ -156,13 +156,13 @@ class SpikeAlertAdmin(CuratorPermissionsMixin, admin.ModelAdmin):
 
     @admin.display(description=_("atualizado"), ordering="updated_at")
     def updated(self, alert: SpikeAlert) -> str:
-        return date_format(localtime(alert.updated_at), "d/m/Y H:i")
+        return local_datetime(alert.updated_at)
 
     @admin.display(description=_("e-mail"), ordering="notified_at")
     def notified(self, alert: SpikeAlert) -> str:
         if alert.notified_at is None:
             return gettext("ainda não")
-        return date_format(localtime(alert.notified_at), "d/m/Y H:i")
+        return local_datetime(alert.notified_at)
 
 
 @admin.register(ReportSnapshot)

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 from django.contrib import admin
-from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.text import Truncator
-from django.utils.timezone import localtime
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from comments.formatting import CATEGORY_CLASSES, percent
 from comments.models import Comment
+from common.formatting import local_datetime
 
 STATUS_CLASSES = {
     "PENDENTE": "pending",
@@ -110,7 +109,7 @@ class CommentDisplayMixin:
 
     @admin.display(description=_("recebido em"), ordering="received_at")
     def received_short(self, comment: Comment) -> str:
-        return date_format(localtime(comment.received_at), "d/m/y H:i")
+        return local_datetime(comment.received_at, "d/m/y H:i")
 
 
 def yes_no(value: bool) -> str:

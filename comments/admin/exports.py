@@ -11,16 +11,16 @@ from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.formats import date_format, number_format
+from django.utils.formats import number_format
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
-from django.utils.timezone import localtime
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from comments.exporting import export_file_for
 from comments.models import ExportJob, ExportStatus
 from common.admin import CuratorPermissionsMixin
+from common.formatting import local_datetime
 
 
 @admin.register(ExportJob)
@@ -52,7 +52,7 @@ class ExportJobAdmin(CuratorPermissionsMixin, admin.ModelAdmin):
 
     @admin.display(description=_("pedido em"), ordering="created_at")
     def created(self, job: ExportJob) -> str:
-        return date_format(localtime(job.created_at), "d/m/Y H:i")
+        return local_datetime(job.created_at)
 
     @admin.display(description=_("progresso"))
     def progress(self, job: ExportJob) -> SafeString:
@@ -72,7 +72,7 @@ class ExportJobAdmin(CuratorPermissionsMixin, admin.ModelAdmin):
 
     @admin.display(description=_("expira em"))
     def expires(self, job: ExportJob) -> str:
-        return date_format(localtime(job.expires_at), "d/m/Y H:i") if job.expires_at else "—"
+        return local_datetime(job.expires_at)
 
     @admin.display(description=_("arquivo"))
     def download(self, job: ExportJob) -> SafeString | str:
