@@ -2,7 +2,9 @@
 
 A retrained artifact replaces the current one only if its macro-F1 is at least the current
 one's on the frozen fresh evaluation set AND on the curator-reviewed gold set. Reviewed comments
-that repeat an evaluation text are never trained on (the fresh set must stay unseen).
+that repeat an evaluation text (either frozen set, or eval.jsonl) are never trained on. The second
+frozen set (eval_fresh2) is not part of this gate: an automatic gate would score it at every
+retraining and slowly tune on it; it is scored by `manage.py evaluate` once per final candidate.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from pathlib import Path
 from insights.classifiers.local.backend import LocalBackend
 from insights.classifiers.local.corpus import (
     EVAL_PATH,
+    FRESH2_DIR,
     CorpusItem,
     dedup_key,
     load_fresh_eval,
@@ -57,7 +60,10 @@ class Comparison:
 
 def reviewed_for_training() -> list[CorpusItem]:
     """The reviewed gold comments, minus any that repeat an evaluation text."""
-    evaluation = {dedup_key(item.text) for item in [*load_fresh_eval(), *load_jsonl(EVAL_PATH)]}
+    evaluation = {
+        dedup_key(item.text)
+        for item in [*load_fresh_eval(), *load_fresh_eval(FRESH2_DIR), *load_jsonl(EVAL_PATH)]
+    }
     gold = reviewed_gold_items()
     kept = [item for item in gold if dedup_key(item.text) not in evaluation]
     if len(kept) < len(gold):

@@ -2,9 +2,9 @@
 
 Each line is `{"texto": ..., "categoria": one of CATEGORIES, "tags": [taxonomy codes]}`, with an
 optional `"registro"` (formal, girias, emoji, ...). The training files live in
-`insights/data/train/escritor_<w>.jsonl`, one per writer; the frozen fresh evaluation set in
-`insights/data/eval_fresh/` (two other writers) and the older `insights/data/eval.jsonl` are kept
-apart and are never read by training.
+`insights/data/train/escritor_<w>.jsonl`, one per writer; the two frozen fresh evaluation sets in
+`insights/data/eval_fresh/` and `insights/data/eval_fresh2/` (two other writers each) and the
+older `insights/data/eval.jsonl` are kept apart and are never read by training.
 """
 
 from __future__ import annotations
@@ -27,6 +27,9 @@ TRAIN_DIR = DATA_DIR / "train"
 EVAL_PATH = DATA_DIR / "eval.jsonl"
 # Frozen before any model work: scored once per final candidate, never trained or tuned on.
 FRESH_DIR = DATA_DIR / "eval_fresh"
+# The second frozen set (writers W and Z, in registers unlike the others), written before the
+# next model round because the first one had been scored several times (issue #10).
+FRESH2_DIR = DATA_DIR / "eval_fresh2"
 MAX_TAGS = 3
 # A writer is scored when their rarest label has at least half the items of their commonest.
 BALANCE = 0.5
@@ -108,7 +111,7 @@ def load_training_corpus(train_dir: Path = TRAIN_DIR) -> list[CorpusItem]:
 
 
 def load_fresh_eval(fresh_dir: Path = FRESH_DIR) -> list[CorpusItem]:
-    """The frozen fresh evaluation set: every writer's file in `fresh_dir`, in name order."""
+    """A frozen fresh evaluation set: every writer's file in `fresh_dir`, in name order."""
     return [item for path in sorted(fresh_dir.glob("*.jsonl")) for item in load_jsonl(path)]
 
 

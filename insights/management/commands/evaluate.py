@@ -1,7 +1,8 @@
 """`manage.py evaluate`: score a classifier backend on labelled data and store each run.
 
-Without `--dataset` or `--gold` it scores the frozen fresh set (with per-writer figures), the
-older eval.jsonl and, for the local backend, leave-one-writer-out cross-validation on the corpus.
+Without `--dataset` or `--gold` it scores the two frozen fresh sets (each on its own, with
+per-writer figures), the older eval.jsonl and, for the local backend, leave-one-writer-out
+cross-validation on the corpus.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from tqdm import tqdm
 from insights.classifiers import BACKEND_NAMES, get_backend
 from insights.classifiers.local.corpus import (
     EVAL_PATH,
+    FRESH2_DIR,
     FRESH_DIR,
     CorpusError,
     CorpusItem,
@@ -48,13 +50,15 @@ class _Dataset:
     name: str
     items: list[CorpusItem]
     checked: bool  # --fail-under applies to it
+    title: str = ""  # pt-BR heading above its report, so two sets in one run read apart
 
 
 class Command(BaseCommand):
     help = _(
         "Avalia um backend de classificação pelo mesmo caminho do pipeline e registra cada "
-        "avaliação. Sem --dataset nem --gold: o conjunto novo congelado (por redator), o "
-        "eval.jsonl e, no backend local, a validação cruzada deixando um redator de fora."
+        "avaliação. Sem --dataset nem --gold: os dois conjuntos novos congelados (cada um com "
+        "os números por redator), o eval.jsonl e, no backend local, a validação cruzada "
+        "deixando um redator de fora."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -120,6 +124,8 @@ class Command(BaseCommand):
                 data.items, backend, batch_size=batch_size, progress=bar.update
             )
         evaluation_run_create(dataset=data.name, backend_name=backend.name, result=result)
+        if data.title:
+            self.stdout.write("\n" + "=" * 12 + f" {data.title} " + "=" * 12)
         self._print(data.name, backend.name, result)
         return result
 
@@ -211,9 +217,33 @@ def _datasets(dataset: str | None, gold: str | None) -> list[_Dataset]:
             raise CommandError(_("Nenhum comentário revisado por curador ainda."))
         return [_Dataset(GOLD_DATASET, items, checked=True)]
     return [
-        _Dataset(str(FRESH_DIR), _non_empty(load_fresh_eval(), FRESH_DIR), checked=True),
-        _Dataset(str(EVAL_PATH), _load(EVAL_PATH), checked=False),
+        _Dataset(
+            str(FRESH_DIR),
+            _load_frozen(FRESH_DIR),
+            checked=True,
+            title=_("Primeiro conjunto novo congelado (eval_fresh/)"),
+        ),
+        _Dataset(
+            str(FRESH2_DIR),
+            _load_frozen(FRESH2_DIR),
+            checked=True,
+            title=_("Segundo conjunto novo congelado (eval_fresh2/)"),
+        ),
+        _Dataset(
+            str(EVAL_PATH),
+            _load(EVAL_PATH),
+            checked=False,
+            title=_("Conjunto de avaliação antigo (eval.jsonl)"),
+        ),
     ]
+
+
+def _load_frozen(directory: Path) -> list[CorpusItem]:
+    try:
+        items = load_fresh_eval(directory)
+    except CorpusError as error:
+        raise CommandError(str(error)) from error
+    return _non_empty(items, directory)
 
 
 def _load(path: Path) -> list[CorpusItem]:
