@@ -137,3 +137,45 @@ def test_vocabularies_pickle_packed_and_come_back_identical(tmp_path, small_corp
     assert loaded_chars.vocabulary_ == chars.vocabulary_
     assert (loaded_words.unigrams_, loaded_words.bigrams_) == (words.unigrams_, words.bigrams_)
     assert isinstance(words.__getstate__()["bigrams_"], tuple)
+
+
+def test_the_cascade_asks_the_use_model_only_about_comments_fast_is_unsure_of(
+    tmp_path, small_corpus
+):
+    spec = SPECS["cascade"]
+    cascade = train_model(spec, small_corpus)
+    fast = train_model(SPECS["fast"], small_corpus)
+    use = train_model(SPECS["use"], small_corpus, with_tagger=False)
+    texts = [item.text for item in load_jsonl(EVAL_PATH)[:200]]
+
+    alone = fast.predict_proba(texts)
+    unsure = alone.max(axis=1) < spec.second_opinion_below
+    combined = cascade.predict_proba(texts)
+
+    # A small corpus leaves the fast model unsure of many comments, and sure of some.
+    assert unsure.any()
+    assert (~unsure).any()
+    assert np.allclose(combined[~unsure], alone[~unsure])
+    assert np.allclose(combined[unsure], (alone[unsure] + use.predict_proba(texts)[unsure]) / 2)
+    assert np.allclose(combined.sum(axis=1), 1.0)
+    # The artifact keeps the second model, and the backend answers through both.
+    save_model(cascade, tmp_path / "cascata.joblib")
+    loaded = load_model(tmp_path / "cascata.joblib")
+    assert np.allclose(loaded.predict_proba(texts), combined)
+    result = LocalBackend.for_model(loaded).classify(
+        [CommentInput(id=str(row), text=text) for row, text in enumerate(texts)]
+    )
+    confidence = np.array([c.confidence for c in result.classifications])
+    assert np.allclose(confidence, combined.max(axis=1))
+    assert {c.model for c in result.classifications} == {"local-tfidf-lr+use"}
+
+
+def test_the_cascade_version_changes_with_its_second_model(small_corpus, monkeypatch):
+    from dataclasses import replace
+
+    from insights.classifiers.local import training
+
+    before = model_version(SPECS["cascade"], small_corpus)
+    monkeypatch.setitem(training.SPECS, "use", replace(SPECS["use"], use_weight=0.25))
+
+    assert model_version(training.SPECS["cascade"], small_corpus) != before

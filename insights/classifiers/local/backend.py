@@ -69,6 +69,7 @@ class LocalBackend:
                 if self._model is None:
                     started = time.perf_counter()
                     self._model = load_or_build(self.variant, self.model_dir, self.train_dir)
+                    self._model.warm_up()
                     self.load_seconds = time.perf_counter() - started
                     logger.info(
                         "Local model %s ready in %.2fs", self._model.version, self.load_seconds
@@ -83,7 +84,7 @@ class LocalBackend:
         texts = [item.text for item in items]
         # Featurised once: the category model and the tagger read the same matrix.
         features = model.features(texts)
-        probabilities = model.probabilities(features)
+        probabilities = model.probabilities(features, texts)
         # Plain Python floats and labels in one numpy pass each: per-item numpy scalars cost
         # more than the model's own work at ten thousand comments per second.
         chosen = probabilities.argmax(axis=1)

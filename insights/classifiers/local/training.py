@@ -70,15 +70,30 @@ class ModelSpec:
     balanced: bool = False  # class weights inversely proportional to label frequency
     use_weight: float = 0.0  # > 0 adds USE sentence embeddings to the TF-IDF features
     word_weight: float = 1.0  # scale of the word block against the char block (both L2-normed)
+    # A second model (another variant) asked only about the comments this one is unsure of
+    # (top probability below `second_opinion_below`); the two distributions are averaged.
+    second_opinion: str = ""
+    second_opinion_below: float = 0.0
 
 
 SPECS: dict[str, ModelSpec] = {
-    # Word block x2: measured by leave-one-writer-out only (MODEL.md, third round).
+    # Word block x2: measured by leave-one-writer-out only (MODEL.md, third and fourth rounds).
     "fast": ModelSpec(variant="fast", model_name="local-tfidf-lr", word_weight=2.0),
-    "use": ModelSpec(variant="use", model_name="local-use-tfidf-lr", use_weight=0.5),
+    "use": ModelSpec(
+        variant="use", model_name="local-use-tfidf-lr", use_weight=0.5, word_weight=2.0
+    ),
+    # `fast`, with `use` asked about the ~9 % of comments `fast` gives less than 0.8: nearly all
+    # of the USE model's out-of-writer gain for a tenth of its cost (MODEL.md, fourth round).
+    "cascade": ModelSpec(
+        variant="cascade",
+        model_name="local-tfidf-lr+use",
+        word_weight=2.0,
+        second_opinion="use",
+        second_opinion_below=0.8,
+    ),
 }
 # What LOCAL_CLASSIFIER_MODEL="default" means; see insights/data/MODEL.md for why.
-DEFAULT_VARIANT = "fast"
+DEFAULT_VARIANT = "cascade"
 
 
 @dataclass(frozen=True)
@@ -98,6 +113,8 @@ class TrainedModel:
     # Per-tag models on the same features (insights/classifiers/local/tag_model.py); None in
     # models trained only for their categories (leave-one-writer-out folds).
     tagger: LearnedTagger | None = None
+    # The model of `spec.second_opinion`, trained on the same items (categories only).
+    second_opinion: TrainedModel | None = None
 
     @property
     def model_name(self) -> str:
@@ -105,15 +122,28 @@ class TrainedModel:
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         """Probabilities, one row per text, columns in the order of `labels`."""
-        return self.pipeline.predict_proba(list(texts))
+        return self.probabilities(self.features(texts), texts)
+
+    def warm_up(self) -> None:
+        """One prediction through every model, so weights load now and not in a first batch."""
+        self.predict_proba(["aquecendo o modelo"])
+        if self.second_opinion is not None:
+            self.second_opinion.warm_up()
 
     def features(self, texts: Sequence[str]) -> Any:
         """The feature matrix the classifier (and the tagger) read, one row per text."""
         return model_features(self.pipeline, texts)
 
-    def probabilities(self, features: Any) -> np.ndarray:
-        """`predict_proba` from an already computed feature matrix."""
-        return self.pipeline[-1].predict_proba(features)
+    def probabilities(self, features: Any, texts: Sequence[str]) -> np.ndarray:
+        """`predict_proba` from an already computed feature matrix of `texts`."""
+        probabilities = self.pipeline[-1].predict_proba(features)
+        if self.second_opinion is None:
+            return probabilities
+        unsure = np.flatnonzero(probabilities.max(axis=1) < self.spec.second_opinion_below)
+        if len(unsure):
+            second = self.second_opinion.predict_proba([texts[row] for row in unsure.tolist()])
+            probabilities[unsure] = (probabilities[unsure] + second) / 2
+        return probabilities
 
     def tags(
         self, features: Any, texts: Sequence[str], categories: Sequence[str | None]
@@ -134,8 +164,9 @@ def resolve_variant(variant: str) -> str:
 
 def model_version(spec: ModelSpec, items: Sequence[CorpusItem]) -> str:
     """`<variant>-<hash>` of the parameters, corpus, model code and scikit-learn version."""
+    second = asdict(SPECS[spec.second_opinion]) if spec.second_opinion else None
     payload = json.dumps(
-        [asdict(spec), corpus_digest(items), _source_digest(), sklearn.__version__],
+        [asdict(spec), second, corpus_digest(items), _source_digest(), sklearn.__version__],
         sort_keys=True,
     )
     return f"{spec.variant}-{hashlib.sha256(payload.encode()).hexdigest()[:12]}"
@@ -223,6 +254,11 @@ def train_model(
         tagger = _train_tagger(pipeline, items) if with_tagger else None
     _stop_memoizing(pipeline)
     labels = tuple(str(label) for label in pipeline.classes_)
+    second_opinion = None
+    if spec.second_opinion:
+        second_opinion = train_model(SPECS[spec.second_opinion], items, reviewed, with_tagger=False)
+        # Averaging columns needs one label order; both sort the same labels.
+        assert second_opinion.labels == labels
     corpus_version = model_version(spec, items)
     version = model_version(spec, everything) if reviewed else corpus_version
     return TrainedModel(
@@ -234,6 +270,7 @@ def train_model(
         corpus_version=corpus_version,
         reviewed=len(reviewed),
         tagger=tagger,
+        second_opinion=second_opinion,
     )
 
 

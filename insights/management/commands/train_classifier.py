@@ -130,7 +130,7 @@ class Command(BaseCommand):
         save_model(trained, path)
         self.stdout.write(_("Salvo em %s") % path)
         started = time.perf_counter()
-        load_model(path).predict_proba(["aquecendo o modelo"])
+        load_model(path).warm_up()
         self.stdout.write(
             _("Tempo de carga (com a primeira predição): %.2fs") % (time.perf_counter() - started)
         )
