@@ -11,6 +11,7 @@ from django.db.models import Count, Max, Min
 from django.utils import timezone
 
 from comments.models import Category, Comment, CommentTag, Status
+from comments.search import comments_matching
 
 pytestmark = pytest.mark.django_db
 
@@ -53,6 +54,19 @@ def test_classified_comments_carry_tags_of_their_category(generated):
     assert any("trava" in text or "chiando" in text for text in texts[:200])
 
 
+def test_every_generated_comment_gets_the_search_document_of_its_text(generated):
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*), count(*) FILTER (WHERE s.document = "
+            "to_tsvector('pt_unaccent'::regconfig, c.text)) FROM comments_comment c "
+            "JOIN comments_commentsearch s ON s.comment_id = c.id"
+        )
+        documents, matching = cursor.fetchone()
+
+    assert documents == matching == 3000
+    assert comments_matching(Comment.objects.all(), "album incrivel").exists()
+
+
 def test_ids_are_valid_uuids_in_time_order(generated):
     ordered = list(Comment.objects.order_by("received_at").values_list("id", flat=True)[:50])
 
@@ -69,9 +83,12 @@ def test_it_refuses_anything_but_postgresql(monkeypatch):
 
 def _schema() -> set[tuple[object, ...]]:
     """The indexes (name, method, unique, columns, partial) and constraints (name, type,
-    definition) of the two loaded tables. An index's predicate is compared by presence:
+    definition) of the three loaded tables. An index's predicate is compared by presence:
     PostgreSQL prints a recreated `IN (...)` predicate with different but equal casts."""
-    tables = "('comments_comment'::regclass, 'comments_commenttag'::regclass)"
+    tables = (
+        "('comments_comment'::regclass, 'comments_commenttag'::regclass, "
+        "'comments_commentsearch'::regclass)"
+    )
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT i.indexrelid::regclass::text, am.amname, i.indisunique, i.indkey::text, "
