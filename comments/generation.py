@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import time
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -24,8 +25,9 @@ from common.db import is_postgres
 from lib.errors import ValidationFailed
 
 from .bulk_load import indexes_rebuilt_after
+from .bulk_side_load import SideLoad, side_loads_possible
 from .generation_pools import PHRASES, TAG_POOLS
-from .models import Category, Comment, CommentSearch, Source, Status, Tag
+from .models import Category, Comment, CommentSearch, CommentTag, Source, Status, Tag
 from .search import SEARCH_CONFIG
 
 CHUNK = 50_000
@@ -82,11 +84,15 @@ def comments_generate(*, count: int, weeks: int = 12, seed: int = 0) -> Generati
     # Into a table at least as big as the load, rebuilding its indexes would cost more than
     # keeping them up to date.
     rebuild = Comment.objects.count() < count
+    received = received_times(rng, count, weeks)
+    if rebuild and side_loads_possible(connection):
+        links = _load_in_parallel(rng, received, pools)
+        return GenerationResult(count, links, time.perf_counter() - started)
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL gin_pending_list_limit = '256MB'")
         loading = indexes_rebuilt_after(cursor, LOADED_TABLES) if rebuild else nullcontext()
         with loading:
-            links = _load(cursor.cursor, rng, received_times(rng, count, weeks), pools)
+            links = _load(cursor.cursor, rng, received, pools)
     return GenerationResult(count, links, time.perf_counter() - started)
 
 
@@ -117,6 +123,52 @@ def _load(cursor: Any, rng: np.random.Generator, received: np.ndarray, pools: _P
         with cursor.copy(statement, writer=QueuedLibpqWriter(cursor)) as copy:
             while blocks:
                 copy.write(blocks.pop(0))
+    return linked
+
+
+def _load_in_parallel(rng: np.random.Generator, received: np.ndarray, pools: _Pools) -> int:
+    """The same rows, the tag links and search documents each over a connection of its own
+    (comments/bulk_side_load.py): three backends COPY and rebuild indexes at once, and the
+    two side tables commit right after the comments do."""
+    sides: dict[str, SideLoad] = {}
+    try:
+        for statement, table in ((TAG_COPY, CommentTag), (SEARCH_COPY, CommentSearch)):
+            sides[statement] = SideLoad(connection, table._meta.db_table, statement)
+        with (
+            ThreadPoolExecutor(max_workers=len(sides)) as builders,
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute("SET LOCAL synchronous_commit = off")
+            with indexes_rebuilt_after(cursor, (Comment._meta.db_table,)):
+                links = _copy_chunks(cursor.cursor, rng, received, pools, sides)
+                # The side tables rebuild their indexes while the comments' are rebuilt here.
+                builds = [builders.submit(side.build) for side in sides.values()]
+            for build in builds:
+                build.result()  # a failed build rolls the comments back too
+        for side in sides.values():
+            side.commit()
+    finally:
+        for side in sides.values():
+            side.close()
+    return links
+
+
+def _copy_chunks(
+    cursor: Any,
+    rng: np.random.Generator,
+    received: np.ndarray,
+    pools: _Pools,
+    sides: dict[str, SideLoad],
+) -> int:
+    linked = 0
+    with cursor.copy(COMMENT_COPY, writer=QueuedLibpqWriter(cursor)) as copy:
+        for offset in range(0, len(received), CHUNK):
+            rows = _chunk(rng, received[offset : offset + CHUNK], pools)
+            copy.write(rows.comments)
+            sides[TAG_COPY].write(rows.tag_links)
+            sides[SEARCH_COPY].write(rows.documents)
+            linked += rows.link_count
     return linked
 
 

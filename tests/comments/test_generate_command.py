@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import timedelta
 
+import psycopg
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.db.models import Count, Max, Min
 from django.utils import timezone
 
-from comments.models import Category, Comment, CommentTag, Status
+from comments import generation
+from comments.bulk_side_load import side_loads_possible
+from comments.models import Category, Comment, CommentSearch, CommentTag, Status
 from comments.search import comments_matching
 
 pytestmark = pytest.mark.django_db
@@ -120,4 +124,41 @@ def test_a_load_smaller_than_the_table_keeps_the_indexes_in_place(capsys):
     call_command("generate_comments", "--count", "100", "--seed", "3")
 
     assert Comment.objects.count() == 400
+    assert _schema() == before
+
+
+def _row_counts() -> tuple[int, int, int]:
+    return (Comment.objects.count(), CommentTag.objects.count(), CommentSearch.objects.count())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_into_an_empty_database_links_and_documents_load_over_connections_of_their_own():
+    before = _schema()
+    assert side_loads_possible(connection)  # a superuser, outside any transaction
+
+    call_command("generate_comments", "--count", "2000", "--seed", "5")
+
+    comments, links, documents = _row_counts()
+    assert (comments, documents) == (2000, 2000)
+    assert links > 2000
+    assert _schema() == before
+    assert not CommentTag.objects.filter(comment__isnull=True).exists()
+    assert comments_matching(Comment.objects.all(), "album incrivel").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failed_parallel_load_leaves_no_row_in_any_table(monkeypatch):
+    before = _schema()
+    real_chunk = generation._chunk
+
+    def chunk_with_a_bad_comment(*args):
+        rows = real_chunk(*args)
+        return dataclasses.replace(rows, comments=rows.comments + b"not a comment row\n")
+
+    monkeypatch.setattr(generation, "_chunk", chunk_with_a_bad_comment)
+
+    with pytest.raises(psycopg.errors.InvalidTextRepresentation):
+        call_command("generate_comments", "--count", "500")
+
+    assert _row_counts() == (0, 0, 0)
     assert _schema() == before
