@@ -34,8 +34,9 @@ _DOCUMENT = f"to_tsvector('{SEARCH_CONFIG}'::regconfig, {{text}})"
 def documents_insert_sql(source: str) -> str:
     """`INSERT … SELECT id, to_tsvector(text) FROM <source> ON CONFLICT DO NOTHING`.
 
-    `source` is a relation (a table or a CTE) with `id` and `text` columns; a comment that
-    already has a document keeps it, so writing twice is harmless.
+    `source` is what follows FROM: a relation (a table or a CTE) with `id` and `text`
+    columns, with a WHERE if needed. A comment that already has a document keeps it, so
+    writing twice is harmless.
     """
     return (
         f"INSERT INTO {SEARCH_TABLE} (comment_id, document) "
