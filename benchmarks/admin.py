@@ -68,6 +68,7 @@ def _ensure_comments() -> int:
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE comments_comment")
         cursor.execute("VACUUM ANALYZE comments_commenttag")
+        cursor.execute("VACUUM ANALYZE comments_commentsearch")
     return Comment.objects.count()
 
 

@@ -92,14 +92,15 @@ def current_database_url() -> str:
 
 
 def tables_empty() -> None:
-    """TRUNCATE comments, their tags links and the LLM call log (fast at any size)."""
+    """TRUNCATE comments (tag links, search documents) and the LLM call log (fast at any size)."""
     from django.db import connection
 
-    from comments.models import Comment, CommentTag
+    from comments.models import Comment, CommentSearch, CommentTag
     from insights.models import LLMCall
 
     with connection.cursor() as cursor:
-        tables = ", ".join(m._meta.db_table for m in (CommentTag, Comment, LLMCall))
+        models = (CommentTag, CommentSearch, Comment, LLMCall)
+        tables = ", ".join(m._meta.db_table for m in models)
         cursor.execute(f"TRUNCATE {tables}")
 
 

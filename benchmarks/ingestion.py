@@ -4,9 +4,6 @@ Four client processes post pre-encoded bodies for a fixed time to gunicorn (prod
 settings, gunicorn.conf.py) twice: while one Celery worker classifies what arrives (the
 situation that matters: the worker and the web processes share the cores), and with no
 worker (the ceiling). Each run starts from an empty table, which grows by ~1M rows.
-
-BENCH_INGEST_SEARCH_INDEX=off drops the GIN text-search index(es) of comments_comment for the
-run and restores them after (to measure what the index costs each insert).
 """
 
 from __future__ import annotations
@@ -27,7 +24,6 @@ from benchmarks.report import Figure, print_figure
 ITEMS_PER_REQUEST = 1_000
 SECONDS = float(os.environ.get("BENCH_INGEST_SECONDS", "15"))
 CLIENTS = int(os.environ.get("BENCH_INGEST_CLIENTS", "4"))
-WITH_SEARCH_INDEX = os.environ.get("BENCH_INGEST_SEARCH_INDEX", "on") != "off"
 BENCH_EMAIL = "bench-ingestion@alumusic.local"
 WARM_UP_REQUESTS = 3  # per client: every gunicorn worker connected and its code paths warm
 
@@ -37,9 +33,8 @@ def run() -> list[Figure]:
     harness.tables_empty()
     _user, token = harness.api_client_token(BENCH_EMAIL)
     figures: list[Figure] = []
-    index = nullcontext() if WITH_SEARCH_INDEX else _without_search_indexes()
-    with index, harness.gunicorn(ready_path="/api/comentarios?limit=1",
-                                 ready_headers=_headers(token)) as server:  # fmt: skip
+    with harness.gunicorn(ready_path="/api/comentarios?limit=1",
+                          ready_headers=_headers(token)) as server:  # fmt: skip
         _print_server(server)
         figures += _scenario(server, token, worker=True)
         figures += _scenario(server, token, worker=False)
@@ -90,8 +85,7 @@ def _scenario(server: harness.Server, token: str, *, worker: bool) -> list[Figur
 def _print_server(server: harness.Server) -> None:
     settings = {k: v for k, v in os.environ.items() if k.startswith("GUNICORN_")}
     print(f"  gunicorn: {len(server.worker_pids())} worker processes "
-          f"{settings or '(gunicorn.conf.py defaults)'}; search index "
-          f"{'on' if WITH_SEARCH_INDEX else 'off'}", flush=True)  # fmt: skip
+          f"{settings or '(gunicorn.conf.py defaults)'}", flush=True)  # fmt: skip
 
 
 def _done_count() -> int:
@@ -197,24 +191,3 @@ def _post(connection: http.client.HTTPConnection, body: bytes, headers: dict[str
     if response.status != 202:
         raise RuntimeError(f"HTTP {response.status}: {payload[:300]!r}")
     return len(json.loads(payload)["ids_enfileirados"])
-
-
-@contextmanager
-def _without_search_indexes() -> Iterator[None]:
-    """Drop the GIN indexes on comments_comment (text search) for the run; recreate after."""
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = "
-                       "'comments_comment' AND indexdef ILIKE '%USING gin%'")  # fmt: skip
-        dropped = cursor.fetchall()
-        for name, _definition in dropped:
-            cursor.execute(f'DROP INDEX "{name}"')
-    print(f"  dropped for this run: {', '.join(n for n, _d in dropped) or 'none'}", flush=True)
-    try:
-        yield
-    finally:
-        harness.tables_empty()
-        with connection.cursor() as cursor:
-            for _name, definition in dropped:
-                cursor.execute(definition)

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from comments.models import Category, Comment, CommentTag, Status, Tag
+from comments.search import search_documents_write
 from comments.signals import classification_requested
 from comments.tags import tag_canonical_ids
 from lib.errors import NotFound, ValidationFailed
@@ -92,7 +93,9 @@ def comments_set_category(*, queryset: QuerySet[Comment], category: str, reviewe
             reviewed_by=reviewer,
             reviewed_at=now,
         )
-        # Waiting or failed comments are finished by the human answer.
+        # Waiting or failed comments are finished by the human answer; a waiting one was
+        # never claimed by a worker, so it gets its search document here.
+        search_documents_write(comment_ids=chunk)
         rows.filter(status__in=[Status.PENDING, Status.FAILED]).update(status=Status.DONE)
     return total
 

@@ -18,7 +18,7 @@ from typing import Any
 _CONSTRAINTS = """
     SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid)
     FROM pg_constraint
-    WHERE conrelid = ANY(%s::regclass[]) AND contype IN ('f', 'u')
+    WHERE conrelid = ANY(%s::regclass[]) AND contype = ANY(%s::"char"[])
     ORDER BY contype DESC  -- unique ('u') first: a foreign key may need its index back
 """
 _INDEXES = """
@@ -29,28 +29,36 @@ _INDEXES = """
 """
 
 
+def set_aside(cursor: Any, tables: Sequence[str], constraint_types: str = "fu") -> list[str]:
+    """Drop the secondary indexes of `tables` and their constraints of `constraint_types`
+    (`f` foreign key, `u` unique); return the statements that recreate them, in order."""
+    cursor.execute(_CONSTRAINTS, [list(tables), list(constraint_types)])
+    constraints = cursor.fetchall()
+    cursor.execute(_INDEXES, [list(tables)])
+    indexes = cursor.fetchall()
+    for table, name, _definition in reversed(constraints):
+        cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
+    for name, _definition in indexes:
+        cursor.execute(f"DROP INDEX {name}")
+    return [definition for _name, definition in indexes] + [
+        f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}'
+        for table, name, definition in constraints
+    ]
+
+
 @contextmanager
 def indexes_rebuilt_after(cursor: Any, tables: Sequence[str]) -> Iterator[None]:
     """Inside a transaction: drop the secondary indexes, unique and foreign-key constraints of
     `tables`, run the block, then recreate them all (foreign keys validated by one query
     each instead of one trigger per row). The primary keys stay."""
-    cursor.execute(_CONSTRAINTS, [list(tables)])
-    constraints = cursor.fetchall()
-    cursor.execute(_INDEXES, [list(tables)])
-    indexes = cursor.fetchall()
     # Rows inserted earlier in this transaction still owe their foreign-key checks; ALTER
     # TABLE refuses a table with pending trigger events.
     cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
     # Sorts for the rebuilt indexes in memory rather than in temporary files.
     cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
-    for table, name, _definition in reversed(constraints):
-        cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
-    for name, _definition in indexes:
-        cursor.execute(f"DROP INDEX {name}")
+    restore = set_aside(cursor, tables)
     yield
-    for _name, definition in indexes:
-        cursor.execute(definition)
-    for table, name, definition in constraints:
-        cursor.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
+    for statement in restore:
+        cursor.execute(statement)
     # Back to the foreign keys' own mode (Django creates them INITIALLY DEFERRED).
     cursor.execute("SET CONSTRAINTS ALL DEFERRED")

@@ -49,7 +49,11 @@ class CommentFilter(django_filters.FilterSet):
     search = django_filters.CharFilter(
         method="filter_search",
         max_length=200,
-        help_text=_("Palavras do texto (sem diferenciar maiúsculas nem acentos)."),
+        help_text=_(
+            "Palavras do texto (sem diferenciar maiúsculas nem acentos). Um comentário ainda "
+            "na fila de classificação entra na busca quando um worker o pega, normalmente em "
+            "segundos."
+        ),
     )
     received_after = UtcIsoDateTimeFilter(
         field_name="received_at",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import time
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -24,8 +25,10 @@ from common.db import is_postgres
 from lib.errors import ValidationFailed
 
 from .bulk_load import indexes_rebuilt_after
+from .bulk_side_load import SideLoad, side_loads_possible
 from .generation_pools import PHRASES, TAG_POOLS
-from .models import Category, Comment, Source, Status, Tag
+from .models import Category, Comment, CommentSearch, CommentTag, Source, Status, Tag
+from .search import SEARCH_CONFIG
 
 CHUNK = 50_000
 CATEGORY_WEIGHTS = {
@@ -81,38 +84,91 @@ def comments_generate(*, count: int, weeks: int = 12, seed: int = 0) -> Generati
     # Into a table at least as big as the load, rebuilding its indexes would cost more than
     # keeping them up to date.
     rebuild = Comment.objects.count() < count
+    received = received_times(rng, count, weeks)
+    if rebuild and side_loads_possible(connection):
+        links = _load_in_parallel(rng, received, pools)
+        return GenerationResult(count, links, time.perf_counter() - started)
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL gin_pending_list_limit = '256MB'")
         loading = indexes_rebuilt_after(cursor, LOADED_TABLES) if rebuild else nullcontext()
         with loading:
-            links = _load(cursor.cursor, rng, received_times(rng, count, weeks), pools)
+            links = _load(cursor.cursor, rng, received, pools)
     return GenerationResult(count, links, time.perf_counter() - started)
 
 
 COMMENT_COPY = f"COPY comments_comment ({', '.join(COMMENT_COLUMNS)}) FROM STDIN"
 TAG_COPY = "COPY comments_commenttag (comment_id, tag_id, explanation) FROM STDIN"
-LOADED_TABLES = ("comments_comment", "comments_commenttag")
+SEARCH_COPY = f"COPY {CommentSearch._meta.db_table} (comment_id, document) FROM STDIN"
+LOADED_TABLES = ("comments_comment", "comments_commenttag", CommentSearch._meta.db_table)
 NULL = "\\N"
 
 
 def _load(cursor: Any, rng: np.random.Generator, received: np.ndarray, pools: _Pools) -> int:
-    """COPY every comment, then every tag link; return the number of links.
+    """COPY every comment, then every tag link and search document; return the number of links.
 
     One COPY for all the comments, fed by a writer thread: the server parses and indexes a
-    chunk while numpy assembles the next. The links wait in memory (~80 MB at 1M comments)
-    because a connection runs one COPY at a time.
+    chunk while numpy assembles the next. The links and documents wait in memory (~80 and
+    ~90 MB at 1M comments) because a connection runs one COPY at a time.
     """
-    links: list[bytes] = []
+    later: dict[str, list[bytes]] = {TAG_COPY: [], SEARCH_COPY: []}
     linked = 0
     with cursor.copy(COMMENT_COPY, writer=QueuedLibpqWriter(cursor)) as copy:
         for offset in range(0, len(received), CHUNK):
-            comments, tag_links, count = _chunk(rng, received[offset : offset + CHUNK], pools)
-            copy.write(comments)
-            links.append(tag_links)
-            linked += count
-    with cursor.copy(TAG_COPY, writer=QueuedLibpqWriter(cursor)) as copy:
-        while links:
-            copy.write(links.pop(0))
+            rows = _chunk(rng, received[offset : offset + CHUNK], pools)
+            copy.write(rows.comments)
+            later[TAG_COPY].append(rows.tag_links)
+            later[SEARCH_COPY].append(rows.documents)
+            linked += rows.link_count
+    for statement, blocks in later.items():
+        with cursor.copy(statement, writer=QueuedLibpqWriter(cursor)) as copy:
+            while blocks:
+                copy.write(blocks.pop(0))
+    return linked
+
+
+def _load_in_parallel(rng: np.random.Generator, received: np.ndarray, pools: _Pools) -> int:
+    """The same rows, the tag links and search documents each over a connection of its own
+    (comments/bulk_side_load.py): three backends COPY and rebuild indexes at once, and the
+    two side tables commit right after the comments do."""
+    sides: dict[str, SideLoad] = {}
+    try:
+        for statement, table in ((TAG_COPY, CommentTag), (SEARCH_COPY, CommentSearch)):
+            sides[statement] = SideLoad(connection, table._meta.db_table, statement)
+        with (
+            ThreadPoolExecutor(max_workers=len(sides)) as builders,
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute("SET LOCAL synchronous_commit = off")
+            with indexes_rebuilt_after(cursor, (Comment._meta.db_table,)):
+                links = _copy_chunks(cursor.cursor, rng, received, pools, sides)
+                # The side tables rebuild their indexes while the comments' are rebuilt here.
+                builds = [builders.submit(side.build) for side in sides.values()]
+            for build in builds:
+                build.result()  # a failed build rolls the comments back too
+        for side in sides.values():
+            side.commit()
+    finally:
+        for side in sides.values():
+            side.close()
+    return links
+
+
+def _copy_chunks(
+    cursor: Any,
+    rng: np.random.Generator,
+    received: np.ndarray,
+    pools: _Pools,
+    sides: dict[str, SideLoad],
+) -> int:
+    linked = 0
+    with cursor.copy(COMMENT_COPY, writer=QueuedLibpqWriter(cursor)) as copy:
+        for offset in range(0, len(received), CHUNK):
+            rows = _chunk(rng, received[offset : offset + CHUNK], pools)
+            copy.write(rows.comments)
+            sides[TAG_COPY].write(rows.tag_links)
+            sides[SEARCH_COPY].write(rows.documents)
+            linked += rows.link_count
     return linked
 
 
@@ -123,6 +179,7 @@ class _Pools:
     categories: np.ndarray  # category labels (object)
     weights: np.ndarray
     texts: np.ndarray  # every category's phrases, one category after the other
+    documents: np.ndarray  # each text's tsvector, as COPY text (one `to_tsvector` per text)
     text_start: np.ndarray  # per category: where its phrases begin in `texts` …
     text_count: np.ndarray  # … and how many there are
     tags: np.ndarray  # tag ids as text, one category's pool after the other
@@ -135,16 +192,37 @@ class _Pools:
         texts = [_texts(category) for category in categories]
         tag_ids = _tag_ids()
         tags = [[str(tag) for tag in tag_ids[category]] for category in categories]
+        every_text = [text for pool in texts for text in pool]
         return cls(
             categories=np.array([str(c) for c in categories], dtype=object),
             weights=np.array(list(CATEGORY_WEIGHTS.values())),
-            texts=np.array([text for pool in texts for text in pool], dtype=object),
+            texts=np.array(every_text, dtype=object),
+            documents=np.array(_documents(every_text), dtype=object),
             text_start=_starts(texts),
             text_count=np.array([len(pool) for pool in texts]),
             tags=np.array([tag for pool in tags for tag in pool], dtype=object),
             tag_start=_starts(tags),
             tag_count=np.array([len(pool) for pool in tags]),
         )
+
+
+def _documents(texts: list[str]) -> list[str]:
+    """Each text's search document in tsvector's text form, escaped for COPY.
+
+    The texts repeat from a pool of about a thousand, so analysing each once here and copying
+    the result saves PostgreSQL a `to_tsvector` (unaccent, stemmer) per generated comment.
+    """
+    sql = (
+        f"SELECT to_tsvector('{SEARCH_CONFIG}'::regconfig, t.text)::text "
+        "FROM unnest(%s::text[]) WITH ORDINALITY AS t(text, n) ORDER BY t.n"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [texts])
+        return [_copy_escaped(document) for (document,) in cursor.fetchall()]
+
+
+def _copy_escaped(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n")
 
 
 def _starts(pools: list[list[str]]) -> np.ndarray:
@@ -161,9 +239,17 @@ _DONE = list(STATUS_WEIGHTS).index(Status.DONE)
 _FAILED = list(STATUS_WEIGHTS).index(Status.FAILED)
 
 
-def _chunk(
-    rng: np.random.Generator, received: np.ndarray, pools: _Pools
-) -> tuple[bytes, bytes, int]:
+@dataclass(frozen=True)
+class _ChunkRows:
+    """One chunk in COPY's text format: comments, tag links, search documents."""
+
+    comments: bytes
+    tag_links: bytes
+    documents: bytes
+    link_count: int
+
+
+def _chunk(rng: np.random.Generator, received: np.ndarray, pools: _Pools) -> _ChunkRows:
     """One COPY's worth of rows in COPY's text format, built column by column with numpy (a
     Python call per value would cap the load at a few thousand rows per second)."""
     size = len(received)
@@ -180,10 +266,10 @@ def _chunk(
     def when_done(values: Any, otherwise: str = NULL) -> np.ndarray:
         return np.where(done, values, otherwise)
 
-    texts = pools.texts[
-        pools.text_start[categories]
-        + (rng.random(size) * pools.text_count[categories]).astype(np.int64)
-    ]
+    text_index = pools.text_start[categories] + (
+        rng.random(size) * pools.text_count[categories]
+    ).astype(np.int64)
+    texts = pools.texts[text_index]
     columns = [
         ids,
         texts,
@@ -208,7 +294,8 @@ def _chunk(
     ]
     rows = "\n".join(map("\t".join, zip(*(c.tolist() for c in columns), strict=True)))
     links, linked = _tag_lines(rng, ids, categories, done, pools)
-    return (rows + "\n").encode(), links, linked
+    documents = "".join((ids + "\t" + pools.documents[text_index] + "\n").tolist()).encode()
+    return _ChunkRows((rows + "\n").encode(), links, documents, linked)
 
 
 def _uuid7_hexes(rng: np.random.Generator, received: np.ndarray) -> np.ndarray:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -15,6 +16,7 @@ from comments.choices import Category, FailureKind, Source, Status
 __all__ = [
     "Category",
     "Comment",
+    "CommentSearch",
     "CommentTag",
     "ExportJob",
     "FailureKind",
@@ -149,6 +151,29 @@ class Comment(models.Model):
 
     def __str__(self) -> str:
         return self.text[:80]
+
+
+class CommentSearch(models.Model):
+    """A comment's full-text search document, in a table of its own (issue 12).
+
+    Kept out of comments_comment so that neither the ingestion INSERT nor the pipeline's two
+    non-HOT UPDATEs (claim, results) pay the GIN index and `to_tsvector`: the worker writes the
+    row once, when it claims the comment (comments/search.py). Its GIN index (fastupdate, small
+    pending list) is created by migration 0009 on PostgreSQL only; SQLite searches with
+    icontains and never writes here.
+    """
+
+    comment = models.OneToOneField(
+        Comment, primary_key=True, on_delete=models.CASCADE, related_name="search_document"
+    )
+    document = SearchVectorField(_("documento de busca"))
+
+    class Meta:
+        verbose_name = _("documento de busca")
+        verbose_name_plural = _("documentos de busca")
+
+    def __str__(self) -> str:
+        return str(self.comment_id)
 
 
 class TagOrigin(models.TextChoices):

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from comments.models import Category, Comment, CommentTag, Status
+from comments.search import search_documents_write
 from comments.tags import tags_resolve
 from lib.errors import NotFound, ValidationFailed
 
@@ -66,6 +67,8 @@ def _set_category(comment: Comment, category: str) -> None:
     # A human answer finishes a comment that waited or failed; one being classified right now
     # stays PROCESSANDO and its worker keeps the human category when it writes.
     if comment.status in (Status.PENDING, Status.FAILED):
+        # A waiting comment finished here was never claimed, so no worker indexed it.
+        search_documents_write(comment_ids=[comment.pk])
         comment.status = Status.DONE
 
 

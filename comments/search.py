@@ -1,46 +1,66 @@
-"""Full-text search over comment text: one function for the admin's search box and the API.
+"""Full-text search over comment text: the search documents and the query behind the admin's
+search box and the API's `search` filter.
 
-PostgreSQL matches `to_tsvector('pt_unaccent', text)` (Portuguese stemming, accents ignored)
-against the words typed, served by a GIN index on that exact expression (migration 0004). It
-replaced a trigram index that cost 40–160 ms per 1,000 inserted rows (issue 8); a GIN index
-with `fastupdate` batches its writes. SQLite (the demo) has no such index and uses icontains.
+PostgreSQL matches each comment's `to_tsvector('pt_unaccent', text)` (Portuguese stemming,
+accents ignored) against the words typed. The vectors live in comments_commentsearch, not in
+an index on comments_comment (issue 12): an expression GIN index there cost every ingestion
+INSERT and both pipeline UPDATEs a `to_tsvector` and a GIN entry. The worker writes a
+comment's document when it claims it (insights.pipeline.store), so a comment still waiting in
+the queue is found once a worker picks it up, normally seconds later. SQLite (the demo) keeps
+no documents and uses icontains.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from typing import Any
 
-from django.db.models import BooleanField, F, Func, QuerySet, Value
+from django.contrib.postgres.search import SearchQuery
+from django.db import connection
+from django.db.models import QuerySet
 
 from common.db import is_postgres
 
+from .models import Comment, CommentSearch
+
 # Created by migration 0004: the built-in `portuguese` configuration with `unaccent` first.
 SEARCH_CONFIG = "pt_unaccent"
+SEARCH_TABLE = CommentSearch._meta.db_table
+_DOCUMENT = f"to_tsvector('{SEARCH_CONFIG}'::regconfig, {{text}})"
 
 
-class TextMatches(Func):
-    """`to_tsvector(config, text) @@ to_tsquery(config, query)`.
+def documents_insert_sql(source: str) -> str:
+    """`INSERT … SELECT id, to_tsvector(text) FROM <source> ON CONFLICT DO NOTHING`.
 
-    Written out by hand because django.contrib.postgres's SearchVector wraps the column in
-    COALESCE, which no longer matches the indexed expression, so the index would go unused.
+    `source` is what follows FROM: a relation (a table or a CTE) with `id` and `text`
+    columns, with a WHERE if needed. A comment that already has a document keeps it, so
+    writing twice is harmless.
     """
-
-    output_field = BooleanField()
-    template = (
-        f"to_tsvector('{SEARCH_CONFIG}'::regconfig, %(expressions)s) "
-        f"@@ to_tsquery('{SEARCH_CONFIG}'::regconfig, %(query)s)"
+    return (
+        f"INSERT INTO {SEARCH_TABLE} (comment_id, document) "
+        f"SELECT id, {_DOCUMENT.format(text='text')} FROM {source} "
+        "ON CONFLICT (comment_id) DO NOTHING"
     )
 
-    def __init__(self, column: str, query: str, **extra: Any) -> None:
-        super().__init__(F(column), **extra)
-        self.query = Value(query)
 
-    def as_sql(self, compiler: Any, connection: Any, *args: Any, **extra_context: Any) -> Any:
-        query_sql, query_params = compiler.compile(self.query)
-        sql, params = super().as_sql(compiler, connection, query=query_sql, **extra_context)
-        return sql, (*params, *query_params)
+def search_documents_write(*, comment_ids: Sequence[Any]) -> None:
+    """Give each of these comments that has none its search document (PostgreSQL only).
+
+    For the paths that finish or create comments without a worker's claim: a curator's
+    category on a waiting comment, bulk loaders, fixtures.
+    """
+    if not comment_ids or not is_postgres():
+        return
+    comments = Comment._meta.db_table
+    # Comments that already have one are skipped before their text is analysed again.
+    source = (
+        f"{comments} AS c WHERE c.id = ANY(%s::uuid[]) AND NOT EXISTS "
+        f"(SELECT 1 FROM {SEARCH_TABLE} AS s WHERE s.comment_id = c.id)"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(documents_insert_sql(source), [[str(pk) for pk in comment_ids]])
 
 
 _WORD = re.compile(r"\w+")
@@ -64,4 +84,10 @@ def comments_matching(queryset: QuerySet[Any], text: str) -> QuerySet[Any]:
     if not is_postgres(queryset.db):
         return queryset.filter(text__icontains=text)
     query = prefix_query(text)
-    return queryset.filter(TextMatches("text", query)) if query else queryset.none()
+    if not query:
+        return queryset.none()
+    # A semi-join on the documents' GIN index; the queryset's own order is kept (no ranking).
+    matches = CommentSearch.objects.using(queryset.db).filter(
+        document=SearchQuery(query, config=SEARCH_CONFIG, search_type="raw")
+    )
+    return queryset.filter(pk__in=matches.values("comment_id"))

@@ -9,6 +9,7 @@ from django.contrib.auth.models import Group
 
 from accounts.models import API_CLIENTS_GROUP, CURATORS_GROUP, User
 from comments.models import Comment, Tag
+from comments.search import search_documents_write
 from insights.models import CallOutcome, EvaluationRun, LLMCall
 
 
@@ -45,8 +46,16 @@ class CuratorFactory(UserFactory):
 class CommentFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Comment
+        skip_postgeneration_save = True
 
     text = factory.Faker("sentence", locale="pt_BR")
+
+    @factory.post_generation
+    def search_document(self, create: bool, extracted: object, **kwargs: object) -> None:
+        # A row made here skips ingestion and the worker's claim, like a bulk load; it gets
+        # its search document the way the bulk paths give it (comments.search).
+        if create:
+            search_documents_write(comment_ids=[self.pk])
 
 
 class TagFactory(factory.django.DjangoModelFactory):

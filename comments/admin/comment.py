@@ -127,9 +127,11 @@ class CommentAdmin(
     )
     list_select_related = ("submitted_by",)
     search_fields = ("text",)
+    # The documents are written by the worker that claims a comment (comments.search).
     search_help_text = _(
         "Busca por palavras no texto (sem diferenciar maiúsculas nem acentos; "
-        "'ingress' acha 'ingressos')."
+        "'ingress' acha 'ingressos'). Um comentário ainda na fila entra na busca quando um "
+        "worker o pega para classificar, normalmente em segundos."
     )
     actions = CURATION_ACTIONS
     action_form = CurationActionForm

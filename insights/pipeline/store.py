@@ -20,6 +20,7 @@ from django.db.models import F, QuerySet
 from django.db.models.functions import Coalesce, Greatest
 
 from comments.models import Comment, CommentTag, FailureKind, Status, Tag, TagOrigin
+from comments.search import documents_insert_sql
 from common.db import is_postgres
 from common.redaction import redact
 from insights.domain import Classification
@@ -62,17 +63,26 @@ def claim(ids: Sequence[uuid.UUID], token: datetime) -> list[ClaimedComment]:
 
 def _claim_postgres(ids: Sequence[uuid.UUID], token: datetime) -> list[tuple]:
     # Rows another worker holds are skipped, not waited for: that worker owns them.
+    # The claimed comments get their search document in the same statement (so the same
+    # transaction). The claim, not the result, because every comment that leaves PENDENTE
+    # through the pipeline is claimed first, whatever comes next — CONCLUIDO, FALHOU, a retry,
+    # any backend (local or Gemini) —, while storing results happens for CONCLUIDO only. A
+    # re-claim (a retry, a reclassification) keeps the document it finds (ON CONFLICT).
     sql = f"""
         WITH claimable AS (
             SELECT id FROM {_COMMENT}
             WHERE id = ANY(%s) AND status = %s
             ORDER BY id
             FOR UPDATE SKIP LOCKED
+        ), claimed AS (
+            UPDATE {_COMMENT} AS c
+            SET status = %s, claimed_at = %s, attempts = c.attempts + 1
+            FROM claimable WHERE c.id = claimable.id
+            RETURNING c.id, c.text, c.attempts, c.retrying_since
+        ), indexed AS (
+            {documents_insert_sql("claimed")}
         )
-        UPDATE {_COMMENT} AS c
-        SET status = %s, claimed_at = %s, attempts = c.attempts + 1
-        FROM claimable WHERE c.id = claimable.id
-        RETURNING c.id, c.text, c.attempts, c.retrying_since
+        SELECT id, text, attempts, retrying_since FROM claimed
     """
     with connection.cursor() as cursor:
         cursor.execute(sql, [list(ids), Status.PENDING, Status.PROCESSING, token])

@@ -356,6 +356,19 @@ def test_date_hierarchy_offers_the_days_between_first_and_last_without_a_distinc
     assert "received_at__day=13" not in page
 
 
+def test_date_hierarchy_of_a_search_spans_the_matching_comments_only(curator_client):
+    CommentFactory(text="Ingresso comprado", received_at=datetime(2026, 3, 10, 15, tzinfo=UTC))
+    CommentFactory(text="Ingresso esgotado", received_at=datetime(2026, 3, 11, 15, tzinfo=UTC))
+    CommentFactory(text="Som ruim", received_at=datetime(2026, 3, 14, 15, tzinfo=UTC))
+    url = reverse("admin:comments_comment_changelist")
+
+    page = curator_client.get(url, {"q": "ingresso"}).content.decode()
+
+    assert "received_at__day=10" in page
+    assert "received_at__day=11" in page
+    assert "received_at__day=12" not in page
+
+
 def test_long_lists_show_an_estimated_count_beyond_the_cap(curator_client, monkeypatch):
     monkeypatch.setattr(LargeTablePaginator, "COUNT_CAP", 5)
     CommentFactory.create_batch(8)

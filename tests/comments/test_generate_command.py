@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import timedelta
 
+import psycopg
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.db.models import Count, Max, Min
 from django.utils import timezone
 
-from comments.models import Category, Comment, CommentTag, Status
+from comments import generation
+from comments.bulk_side_load import side_loads_possible
+from comments.models import Category, Comment, CommentSearch, CommentTag, Status
+from comments.search import comments_matching
 
 pytestmark = pytest.mark.django_db
 
@@ -53,6 +58,19 @@ def test_classified_comments_carry_tags_of_their_category(generated):
     assert any("trava" in text or "chiando" in text for text in texts[:200])
 
 
+def test_every_generated_comment_gets_the_search_document_of_its_text(generated):
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*), count(*) FILTER (WHERE s.document = "
+            "to_tsvector('pt_unaccent'::regconfig, c.text)) FROM comments_comment c "
+            "JOIN comments_commentsearch s ON s.comment_id = c.id"
+        )
+        documents, matching = cursor.fetchone()
+
+    assert documents == matching == 3000
+    assert comments_matching(Comment.objects.all(), "album incrivel").exists()
+
+
 def test_ids_are_valid_uuids_in_time_order(generated):
     ordered = list(Comment.objects.order_by("received_at").values_list("id", flat=True)[:50])
 
@@ -69,9 +87,12 @@ def test_it_refuses_anything_but_postgresql(monkeypatch):
 
 def _schema() -> set[tuple[object, ...]]:
     """The indexes (name, method, unique, columns, partial) and constraints (name, type,
-    definition) of the two loaded tables. An index's predicate is compared by presence:
+    definition) of the three loaded tables. An index's predicate is compared by presence:
     PostgreSQL prints a recreated `IN (...)` predicate with different but equal casts."""
-    tables = "('comments_comment'::regclass, 'comments_commenttag'::regclass)"
+    tables = (
+        "('comments_comment'::regclass, 'comments_commenttag'::regclass, "
+        "'comments_commentsearch'::regclass)"
+    )
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT i.indexrelid::regclass::text, am.amname, i.indisunique, i.indkey::text, "
@@ -103,4 +124,41 @@ def test_a_load_smaller_than_the_table_keeps_the_indexes_in_place(capsys):
     call_command("generate_comments", "--count", "100", "--seed", "3")
 
     assert Comment.objects.count() == 400
+    assert _schema() == before
+
+
+def _row_counts() -> tuple[int, int, int]:
+    return (Comment.objects.count(), CommentTag.objects.count(), CommentSearch.objects.count())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_into_an_empty_database_links_and_documents_load_over_connections_of_their_own():
+    before = _schema()
+    assert side_loads_possible(connection)  # a superuser, outside any transaction
+
+    call_command("generate_comments", "--count", "2000", "--seed", "5")
+
+    comments, links, documents = _row_counts()
+    assert (comments, documents) == (2000, 2000)
+    assert links > 2000
+    assert _schema() == before
+    assert not CommentTag.objects.filter(comment__isnull=True).exists()
+    assert comments_matching(Comment.objects.all(), "album incrivel").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failed_parallel_load_leaves_no_row_in_any_table(monkeypatch):
+    before = _schema()
+    real_chunk = generation._chunk
+
+    def chunk_with_a_bad_comment(*args):
+        rows = real_chunk(*args)
+        return dataclasses.replace(rows, comments=rows.comments + b"not a comment row\n")
+
+    monkeypatch.setattr(generation, "_chunk", chunk_with_a_bad_comment)
+
+    with pytest.raises(psycopg.errors.InvalidTextRepresentation):
+        call_command("generate_comments", "--count", "500")
+
+    assert _row_counts() == (0, 0, 0)
     assert _schema() == before

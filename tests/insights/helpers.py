@@ -10,9 +10,12 @@ from pathlib import Path
 
 import requests
 from django.db.models import Count
+from django.test import Client
+from django.urls import reverse
 
 from comments.models import Comment, Status
 from insights.domain import BatchResult, Classification, CommentInput, TagResult
+from tests.factories import CuratorFactory
 from tests.worker import wait_for
 
 Script = Callable[[Sequence[CommentInput]], BatchResult]
@@ -132,3 +135,11 @@ def assert_fully_classified() -> None:
     tagged = Comment.objects.filter(comment_tags__isnull=False).distinct().count()
     # The tagger may find nothing in a short comment, but most comments carry tags.
     assert tagged >= Comment.objects.count() * 0.7
+
+
+def admin_search(words: str) -> list[str]:
+    """The texts the comment admin's search box lists for `words`, as a curator sees them."""
+    client = Client()
+    client.force_login(CuratorFactory())
+    response = client.get(reverse("admin:comments_comment_changelist"), {"q": words})
+    return [comment.text for comment in response.context["cl"].result_list]

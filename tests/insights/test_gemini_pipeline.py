@@ -12,7 +12,12 @@ from insights.models import CallOutcome, LLMCall
 from insights.pipeline.enqueue import classification_enqueue
 from tests.factories import CommentFactory
 from tests.fakes.gemini_server import Behaviour, FakeGemini, honest_category
-from tests.insights.helpers import post_comments_over_http, sample_texts, status_counts
+from tests.insights.helpers import (
+    admin_search,
+    post_comments_over_http,
+    sample_texts,
+    status_counts,
+)
 from tests.worker import WorkerProcess, purge_broker, start_worker, wait_for
 
 pytestmark = pytest.mark.e2e
@@ -240,3 +245,18 @@ def test_500_comments_posted_over_http_all_end_done_with_gemini(
     assert {c.status for c in final.values()} == {Status.DONE}
     assert {c.classifier_backend for c in final.values()} == {"gemini"}
     assert min(len(r.comments) for r in fake_gemini.requests) >= 25
+
+
+def test_a_posted_comment_that_fails_is_still_found_by_the_admin_search(
+    gemini_worker, fake_gemini, live_server, api_token
+):
+    fake_gemini.default = Behaviour.invalid_argument()
+    text = "Comentário sobre a turnê de Manaus que o Gemini recusa"
+    post_comments_over_http(live_server.url, api_token, [text], per_request=1)
+
+    final = wait_until_finished(gemini_worker)
+
+    (comment,) = final.values()
+    assert comment.status == Status.FAILED
+    # The worker wrote the document when it claimed the comment, before the call failed.
+    assert admin_search("turne manaus") == [text]
