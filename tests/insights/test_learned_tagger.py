@@ -8,7 +8,12 @@ from scipy import sparse
 
 from insights.classifiers.local.backend import LocalBackend
 from insights.classifiers.local.corpus import CorpusItem, load_training_corpus
-from insights.classifiers.local.tag_model import LearnedTagger, allowed_codes, decide
+from insights.classifiers.local.tag_model import (
+    RELATIVE_MARGIN,
+    LearnedTagger,
+    allowed_codes,
+    decide,
+)
 from insights.classifiers.local.tag_training import (
     choose_thresholds,
     fold_of_items,
@@ -77,6 +82,16 @@ def test_decide_keeps_codes_above_threshold_best_margin_first_capped():
 
     assert chosen == [[1, 2, 3], []]
     assert MAX_TAGS == 3
+
+
+def test_a_further_tag_needs_a_margin_close_enough_to_the_first_ones():
+    first = 4.0
+    close, far = first * RELATIVE_MARGIN * 1.1, first * RELATIVE_MARGIN * 0.9
+    scores = np.array([[far, first, close], [far, 0.0, 0.0]])
+
+    chosen = decide(scores, np.zeros(3), np.ones((2, 3), dtype=bool))
+
+    assert chosen == [[1, 2], [0]]
 
 
 def test_spam_codes_are_allowed_only_for_spam_and_topic_codes_only_otherwise():

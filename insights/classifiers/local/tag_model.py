@@ -26,6 +26,10 @@ from insights.domain import TagResult
 
 _WORD = re.compile(r"\w+")
 _EVIDENCE_LENGTH = 60
+# Annotators prefer fewer, precise tags (most items carry one): a second or third tag is said
+# only when its margin is at least this share of the first's. Out of writer this kept recall
+# and raised precision (insights/data/MODEL.md, "Etiquetas").
+RELATIVE_MARGIN = 0.3
 
 
 @functools.lru_cache(maxsize=100_000)
@@ -42,7 +46,10 @@ def allowed_codes(codes: Sequence[str], categories: Sequence[str | None]) -> np.
 
 
 def decide(scores: np.ndarray, thresholds: np.ndarray, allowed: np.ndarray) -> list[list[int]]:
-    """Per row, the code columns above their threshold, best margin first, at most MAX_TAGS."""
+    """Per row, the code columns above their threshold, best margin first, at most MAX_TAGS.
+
+    A tag after the first must also clear RELATIVE_MARGIN times the first tag's margin.
+    """
     margins = np.where(allowed, scores - thresholds, -np.inf)
     chosen: list[list[int]] = [[] for _ in range(len(margins))]
     rows, columns = np.nonzero(margins > 0)  # row-major: columns ascending within a row
@@ -51,7 +58,8 @@ def decide(scores: np.ndarray, thresholds: np.ndarray, allowed: np.ndarray) -> l
     for row, found in enumerate(chosen):
         if len(found) > 1:
             found.sort(key=lambda column: -margins[row, column])  # stable: ties keep order
-            del found[MAX_TAGS:]
+            floor = RELATIVE_MARGIN * margins[row, found[0]]
+            found[1:] = [column for column in found[1:MAX_TAGS] if margins[row, column] >= floor]
     return chosen
 
 

@@ -24,8 +24,8 @@ from insights.classifiers.local.tag_model import LearnedTagger, allowed_codes, d
 from insights.taxonomy import TAXONOMY
 
 # Precision asked of the out-of-writer predictions: the target is 0.85 on comments by new
-# writers, and thresholds fitted on one set lose a little on another (issue #10, item 5).
-TARGET_PRECISION = 0.87
+# writers, and held-out sets scored ~5 points under the out-of-writer figure (issue #10, item 5).
+TARGET_PRECISION = 0.90
 MIN_POSITIVES = 5  # a code annotated fewer times than this is left to nobody (never tagged)
 # Measured out of writer (insights/data/MODEL.md, "Etiquetas"): a linear SVM ranks better than
 # LogisticRegression here, and rule hits as extra columns lowered recall at the same precision.
