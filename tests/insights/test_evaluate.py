@@ -52,7 +52,7 @@ def test_evaluate_prints_report_and_confusion_matrix_and_stores_the_run(
     assert "show " in output.split("Tags por código:")[1]  # one line per code seen
     run = EvaluationRun.objects.get()
     assert (run.dataset, run.backend, run.item_count) == (str(small_dataset), "local", 5)
-    assert run.model == "local-tfidf-lr"
+    assert run.model == "local-tfidf-lr+use"  # the default cascade
     assert run.confusion_matrix["labels"] == ["ELOGIO", "CRÍTICA", "SUGESTÃO", "DÚVIDA", "SPAM"]
     assert sum(map(sum, run.confusion_matrix["matrix"])) == 5
     assert 0.0 <= run.macro_f1 <= 1.0

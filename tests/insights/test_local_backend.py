@@ -39,8 +39,8 @@ def test_every_id_is_answered_with_a_valid_label_confidence_margin_and_tags(loca
         # The best of five probabilities is at least a fifth; the margin fits under it.
         assert answer.confidence >= 0.2
         assert answer.backend == "local"
-        assert answer.model == "local-tfidf-lr"
-        assert answer.prompt_version.startswith("fast-")
+        assert answer.model == "local-tfidf-lr+use"  # the default cascade
+        assert answer.prompt_version.startswith("cascade-")
         assert {tag.code for tag in answer.tags} <= taxonomy_codes()
         assert all(tag.explanation for tag in answer.tags)
 
