@@ -11,6 +11,7 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import runpy
 import secrets
 import signal
 import socket
@@ -23,6 +24,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 from benchmarks.report import Figure
 
@@ -288,9 +290,27 @@ def gunicorn(env: dict[str, str] | None = None, *, ready_path: str = "/",
     server = Server(process, port)
     try:
         wait_until_answers(server, ready_path, headers=ready_headers)
+        # The first worker answers while the master may still be spawning the others (gunicorn
+        # waits up to 0.1 s between forks): measure only once all of them are up.
+        wait_for_workers(server, configured_workers(server_env))
         yield server
     finally:
         server.stop()
+
+
+def configured_workers(env: dict[str, str]) -> int:
+    """How many workers gunicorn.conf.py gives gunicorn under `env`."""
+    with mock.patch.dict(os.environ, env):
+        return int(runpy.run_path(str(ROOT / "gunicorn.conf.py"))["workers"])
+
+
+def wait_for_workers(server: Server, count: int, timeout: float = 30) -> None:
+    """Poll until the master has `count` worker processes."""
+    deadline = time.monotonic() + timeout
+    while len(server.worker_pids()) < count:
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"gunicorn did not start {count} workers within {timeout}s")
+        time.sleep(0.05)
 
 
 @contextmanager
