@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import time
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
 from dataclasses import dataclass
@@ -111,14 +112,8 @@ def _load(cursor: Any, rng: np.random.Generator, received: np.ndarray, pools: _P
     ~90 MB at 1M comments) because a connection runs one COPY at a time.
     """
     later: dict[str, list[bytes]] = {TAG_COPY: [], SEARCH_COPY: []}
-    linked = 0
-    with cursor.copy(COMMENT_COPY, writer=QueuedLibpqWriter(cursor)) as copy:
-        for offset in range(0, len(received), CHUNK):
-            rows = _chunk(rng, received[offset : offset + CHUNK], pools)
-            copy.write(rows.comments)
-            later[TAG_COPY].append(rows.tag_links)
-            later[SEARCH_COPY].append(rows.documents)
-            linked += rows.link_count
+    sinks = {statement: blocks.append for statement, blocks in later.items()}
+    linked = _copy_chunks(cursor, rng, received, pools, sinks)
     for statement, blocks in later.items():
         with cursor.copy(statement, writer=QueuedLibpqWriter(cursor)) as copy:
             while blocks:
@@ -141,7 +136,8 @@ def _load_in_parallel(rng: np.random.Generator, received: np.ndarray, pools: _Po
         ):
             cursor.execute("SET LOCAL synchronous_commit = off")
             with indexes_rebuilt_after(cursor, (Comment._meta.db_table,)):
-                links = _copy_chunks(cursor.cursor, rng, received, pools, sides)
+                sinks = {statement: side.write for statement, side in sides.items()}
+                links = _copy_chunks(cursor.cursor, rng, received, pools, sinks)
                 # The side tables rebuild their indexes while the comments' are rebuilt here.
                 builds = [builders.submit(side.build) for side in sides.values()]
             for build in builds:
@@ -159,15 +155,17 @@ def _copy_chunks(
     rng: np.random.Generator,
     received: np.ndarray,
     pools: _Pools,
-    sides: dict[str, SideLoad],
+    sinks: Mapping[str, Callable[[bytes], object]],
 ) -> int:
+    """COPY the comments chunk by chunk; each chunk's tag links and search documents go to
+    `sinks` (kept for later, or streamed to a side connection)."""
     linked = 0
     with cursor.copy(COMMENT_COPY, writer=QueuedLibpqWriter(cursor)) as copy:
         for offset in range(0, len(received), CHUNK):
             rows = _chunk(rng, received[offset : offset + CHUNK], pools)
             copy.write(rows.comments)
-            sides[TAG_COPY].write(rows.tag_links)
-            sides[SEARCH_COPY].write(rows.documents)
+            sinks[TAG_COPY](rows.tag_links)
+            sinks[SEARCH_COPY](rows.documents)
             linked += rows.link_count
     return linked
 
