@@ -2,9 +2,10 @@
 
 A retrained artifact replaces the current one only if its macro-F1 is at least the current
 one's on the frozen fresh evaluation set AND on the curator-reviewed gold set. Reviewed comments
-that repeat an evaluation text (either frozen set, or eval.jsonl) are never trained on. The second
-frozen set (eval_fresh2) is not part of this gate: an automatic gate would score it at every
-retraining and slowly tune on it; it is scored by `manage.py evaluate` once per final candidate.
+that repeat an evaluation text (any frozen set, or eval.jsonl) are never trained on. The second
+and third frozen sets (eval_fresh2, eval_fresh3) are not part of this gate: an automatic gate
+would score them at every retraining and slowly tune on them; `manage.py evaluate` scores them
+once per final candidate.
 """
 
 from __future__ import annotations
@@ -17,9 +18,9 @@ from pathlib import Path
 from insights.classifiers.local.backend import LocalBackend
 from insights.classifiers.local.corpus import (
     EVAL_PATH,
-    FRESH2_DIR,
     CorpusItem,
     dedup_key,
+    load_every_frozen_eval,
     load_fresh_eval,
     load_jsonl,
 )
@@ -62,7 +63,7 @@ def reviewed_for_training() -> list[CorpusItem]:
     """The reviewed gold comments, minus any that repeat an evaluation text."""
     evaluation = {
         dedup_key(item.text)
-        for item in [*load_fresh_eval(), *load_fresh_eval(FRESH2_DIR), *load_jsonl(EVAL_PATH)]
+        for item in [*load_every_frozen_eval(), *load_jsonl(EVAL_PATH)]
     }
     gold = reviewed_gold_items()
     kept = [item for item in gold if dedup_key(item.text) not in evaluation]

@@ -10,6 +10,8 @@ import pytest
 from insights.classifiers.local.corpus import (
     EVAL_PATH,
     FRESH2_DIR,
+    FRESH3_DIR,
+    FRESH_DIR,
     CorpusError,
     dedup_key,
     load_fresh_eval,
@@ -24,8 +26,13 @@ from insights.taxonomy import taxonomy_codes
 MIN_TRAINING_PER_LABEL = 400
 MIN_EVAL_PER_LABEL = 80
 FRESH2_PER_WRITER_AND_LABEL = 65
-# The second frozen set was checked with the brief's stricter cut (README, eval_fresh2 section).
+# The later frozen sets were checked with the briefs' stricter cut (README, eval_fresh2 section).
 FRESH2_JACCARD = 0.7
+# Each later frozen set: its directory and its two writers, new to every earlier file.
+LATER_FROZEN_SETS = [
+    pytest.param(FRESH2_DIR, ("W", "Z"), [FRESH_DIR], id="eval_fresh2"),
+    pytest.param(FRESH3_DIR, ("AX", "AY"), [FRESH_DIR, FRESH2_DIR], id="eval_fresh3"),
+]
 
 
 @pytest.fixture(scope="module")
@@ -110,6 +117,8 @@ def test_training_has_no_near_copies_of_itself_or_of_any_evaluation_set(
     assert near_duplicates(training, load_fresh_eval()) == []
     assert near_duplicates(training, evaluation) == []
     assert near_duplicates(training, fresh2, threshold=FRESH2_JACCARD) == []
+    fresh3 = load_fresh_eval(FRESH3_DIR)
+    assert near_duplicates(training, fresh3, threshold=FRESH2_JACCARD) == []
 
 
 def test_near_duplicates_finds_reworded_copies_but_not_texts_on_the_same_topic():
@@ -140,23 +149,29 @@ def test_at_least_six_writers_wrote_every_label_and_the_fresh_set_has_120_per_la
     assert min(counts[label] for label in CATEGORIES) >= 120, counts
 
 
-def test_the_second_fresh_set_has_exactly_65_per_label_from_each_of_two_new_writers(
-    training, fresh2
+@pytest.mark.parametrize(("directory", "writers", "earlier_sets"), LATER_FROZEN_SETS)
+def test_a_later_fresh_set_has_exactly_65_per_label_from_each_of_two_new_writers(
+    training, directory, writers, earlier_sets
 ):
-    counts = Counter((item.writer, item.category) for item in fresh2)
+    items = load_fresh_eval(directory)
+    counts = Counter((item.writer, item.category) for item in items)
 
     assert counts == {
-        (writer, label): FRESH2_PER_WRITER_AND_LABEL for writer in "WZ" for label in CATEGORIES
+        (writer, label): FRESH2_PER_WRITER_AND_LABEL for writer in writers for label in CATEGORIES
     }
-    earlier = {item.writer for item in [*training, *load_fresh_eval()]}
-    assert not {"W", "Z"} & earlier
+    earlier = {item.writer for item in training}
+    earlier |= {item.writer for path in earlier_sets for item in load_fresh_eval(path)}
+    assert not set(writers) & earlier
 
 
-def test_the_second_fresh_set_has_no_near_copies_inside_or_of_the_other_evaluation_sets(
-    evaluation, fresh2
+@pytest.mark.parametrize(("directory", "writers", "earlier_sets"), LATER_FROZEN_SETS)
+def test_a_later_fresh_set_has_no_near_copies_inside_or_of_the_other_evaluation_sets(
+    evaluation, directory, writers, earlier_sets
 ):
     from insights.classifiers.local.dedup import near_duplicates
 
-    assert near_duplicates(fresh2, threshold=FRESH2_JACCARD) == []
-    assert near_duplicates(fresh2, load_fresh_eval(), threshold=FRESH2_JACCARD) == []
-    assert near_duplicates(fresh2, evaluation, threshold=FRESH2_JACCARD) == []
+    items = load_fresh_eval(directory)
+    assert near_duplicates(items, threshold=FRESH2_JACCARD) == []
+    for path in earlier_sets:
+        assert near_duplicates(items, load_fresh_eval(path), threshold=FRESH2_JACCARD) == []
+    assert near_duplicates(items, evaluation, threshold=FRESH2_JACCARD) == []

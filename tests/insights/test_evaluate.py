@@ -179,6 +179,7 @@ def test_the_stored_run_reads_in_pt_br_on_its_admin_page(admin_client, small_dat
 
 FIRST_TITLE = "Primeiro conjunto novo congelado (eval_fresh/)"
 SECOND_TITLE = "Segundo conjunto novo congelado (eval_fresh2/)"
+THIRD_TITLE = "Terceiro conjunto novo congelado (eval_fresh3/)"
 LEGACY_TITLE = "Conjunto de avaliação antigo (eval.jsonl)"
 
 
@@ -186,25 +187,30 @@ LEGACY_TITLE = "Conjunto de avaliação antigo (eval.jsonl)"
 def default_run(local_backend, db) -> tuple[list[EvaluationRun], str]:
     """`evaluate` with no dataset: the stored runs in order, and the printed report.
 
-    --fail-under 0 because eval_fresh2 is scored by hand once per final candidate: no test may
+    --fail-under 0 because eval_fresh2 and eval_fresh3 are scored by hand once per final
+    candidate: no test may
     depend on, assert or print its scores (the assertions below keep them out of messages).
     """
     output = run_evaluate("--backend", "local", "--skip-lowo", "--fail-under", "0")
     return list(EvaluationRun.objects.order_by("pk")), output
 
 
-def test_evaluate_without_a_dataset_scores_both_frozen_sets_per_writer_and_eval_jsonl(
+def test_evaluate_without_a_dataset_scores_every_frozen_set_per_writer_and_eval_jsonl(
     default_run,
 ):
-    (fresh, fresh2, legacy), output = default_run
+    (fresh, fresh2, fresh3, legacy), output = default_run
 
-    assert (fresh.item_count, fresh2.item_count, legacy.item_count) == (650, 650, 450)
+    counts = (fresh.item_count, fresh2.item_count, fresh3.item_count, legacy.item_count)
+    assert counts == (650, 650, 650, 450)
     assert fresh.dataset.endswith("eval_fresh")
     assert fresh2.dataset.endswith("eval_fresh2")
+    assert fresh3.dataset.endswith("eval_fresh3")
     assert set(fresh.metrics["per_writer"]) == {"X", "Y"}
     assert set(fresh2.metrics["per_writer"]) == {"W", "Z"}
-    assert set(fresh2.metrics["review"]) == {"errors", "errors_flagged", "flagged"}
-    assert fresh2.metrics["failed"] == []
+    assert set(fresh3.metrics["per_writer"]) == {"AX", "AY"}
+    for later in (fresh2, fresh3):
+        assert set(later.metrics["review"]) == {"errors", "errors_flagged", "flagged"}
+        assert later.metrics["failed"] == []
     first_set_report = output.split(SECOND_TITLE)[0]
     assert 0.0 <= fresh.metrics["ece"] <= 1.0
     assert set(fresh.metrics["review"]) == {"errors", "errors_flagged", "flagged"}
@@ -225,6 +231,9 @@ def test_evaluate_without_a_dataset_reports_each_frozen_set_under_its_own_title(
         output.index(SECOND_TITLE),
         output.index("Redator W: F1 macro"),
         output.index("Redator Z: F1 macro"),
+        output.index(THIRD_TITLE),
+        output.index("Redator AX: F1 macro"),
+        output.index("Redator AY: F1 macro"),
         output.index(LEGACY_TITLE),
     ]
 
@@ -233,11 +242,12 @@ def test_evaluate_without_a_dataset_reports_each_frozen_set_under_its_own_title(
 
 
 @pytest.mark.django_db
-def test_evaluate_checks_the_second_frozen_set_against_the_bar_too(local_backend):
+def test_evaluate_checks_the_later_frozen_sets_against_the_bar_too(local_backend):
     with pytest.raises(CommandError) as raised:
         run_evaluate("--backend", "local", "--skip-lowo", "--fail-under", "1.01")
 
     # A boolean, so that a failing assertion cannot print the message (it holds the scores).
-    listed = re.search(r"eval_fresh2: F1 macro [\d.]+ abaixo do mínimo", str(raised.value))
-    assert listed is not None
-    assert EvaluationRun.objects.count() == 3  # every set is still stored
+    for name in ("eval_fresh2", "eval_fresh3"):
+        listed = re.search(rf"{name}: F1 macro [\d.]+ abaixo do mínimo", str(raised.value))
+        assert listed is not None
+    assert EvaluationRun.objects.count() == 4  # every set is still stored

@@ -85,13 +85,17 @@ def test_evaluate_refuses_gold_when_nothing_was_reviewed(local_backend):
 
 @pytest.mark.django_db
 def test_reviewed_comments_that_repeat_a_frozen_evaluation_text_are_not_trained_on():
-    from insights.classifiers.local.corpus import FRESH2_DIR, load_fresh_eval
+    from insights.classifiers.local.corpus import FRESH2_DIR, FRESH3_DIR, load_fresh_eval
     from insights.retraining import reviewed_for_training
 
     curator = CuratorFactory()
     own = "comentário revisado que não está em nenhum conjunto de avaliação"
     # Case and punctuation changed: the exclusion compares normalised texts.
-    copies = [load_fresh_eval()[0].text.upper(), load_fresh_eval(FRESH2_DIR)[0].text + "!!"]
+    copies = [
+        load_fresh_eval()[0].text.upper(),
+        load_fresh_eval(FRESH2_DIR)[0].text + "!!",
+        " " + load_fresh_eval(FRESH3_DIR)[-1].text,
+    ]
     for text in [own, *copies]:
         comment = CommentFactory(text=text, status=Status.DONE, category="SPAM")
         comment_review(comment_id=str(comment.pk), reviewer=curator, category="ELOGIO")

@@ -2,8 +2,8 @@
 
 Each line is `{"texto": ..., "categoria": one of CATEGORIES, "tags": [taxonomy codes]}`, with an
 optional `"registro"` (formal, girias, emoji, ...). The training files live in
-`insights/data/train/escritor_<w>.jsonl`, one per writer; the two frozen fresh evaluation sets in
-`insights/data/eval_fresh/` and `insights/data/eval_fresh2/` (two other writers each) and the
+`insights/data/train/escritor_<w>.jsonl`, one per writer; the three frozen fresh evaluation sets in
+`insights/data/eval_fresh/`, `eval_fresh2/` and `eval_fresh3/` (two other writers each) and the
 older `insights/data/eval.jsonl` are kept apart and are never read by training.
 """
 
@@ -30,6 +30,10 @@ FRESH_DIR = DATA_DIR / "eval_fresh"
 # The second frozen set (writers W and Z, in registers unlike the others), written before the
 # next model round because the first one had been scored several times (issue #10).
 FRESH2_DIR = DATA_DIR / "eval_fresh2"
+# The third (writers AX and AY, comments typed in the app itself), written before the fifth
+# round of training data was merged.
+FRESH3_DIR = DATA_DIR / "eval_fresh3"
+FROZEN_DIRS = (FRESH_DIR, FRESH2_DIR, FRESH3_DIR)
 MAX_TAGS = 3
 # A writer is scored when their rarest label has at least half the items of their commonest.
 BALANCE = 0.5
@@ -113,6 +117,11 @@ def load_training_corpus(train_dir: Path = TRAIN_DIR) -> list[CorpusItem]:
 def load_fresh_eval(fresh_dir: Path = FRESH_DIR) -> list[CorpusItem]:
     """A frozen fresh evaluation set: every writer's file in `fresh_dir`, in name order."""
     return [item for path in sorted(fresh_dir.glob("*.jsonl")) for item in load_jsonl(path)]
+
+
+def load_every_frozen_eval() -> list[CorpusItem]:
+    """The items of all the frozen fresh evaluation sets, set by set."""
+    return [item for directory in FROZEN_DIRS for item in load_fresh_eval(directory)]
 
 
 def corpus_digest(items: Iterable[CorpusItem]) -> str:

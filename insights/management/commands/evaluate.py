@@ -1,6 +1,6 @@
 """`manage.py evaluate`: score a classifier backend on labelled data and store each run.
 
-Without `--dataset` or `--gold` it scores the two frozen fresh sets (each on its own, with
+Without `--dataset` or `--gold` it scores the three frozen fresh sets (each on its own, with
 per-writer figures), the older eval.jsonl and, for the local backend, leave-one-writer-out
 cross-validation on the corpus.
 """
@@ -22,6 +22,7 @@ from insights.classifiers import BACKEND_NAMES, get_backend
 from insights.classifiers.local.corpus import (
     EVAL_PATH,
     FRESH2_DIR,
+    FRESH3_DIR,
     FRESH_DIR,
     CorpusError,
     CorpusItem,
@@ -56,7 +57,7 @@ class _Dataset:
 class Command(BaseCommand):
     help = _(
         "Avalia um backend de classificação pelo mesmo caminho do pipeline e registra cada "
-        "avaliação. Sem --dataset nem --gold: os dois conjuntos novos congelados (cada um com "
+        "avaliação. Sem --dataset nem --gold: os três conjuntos novos congelados (cada um com "
         "os números por redator), o eval.jsonl e, no backend local, a validação cruzada "
         "deixando um redator de fora."
     )
@@ -208,7 +209,7 @@ class Command(BaseCommand):
 
 
 def _datasets(dataset: str | None, gold: str | None) -> list[_Dataset]:
-    """What to score: one file, the reviewed comments, or the project's two evaluation sets."""
+    """What to score: one file, the reviewed comments, or the project's evaluation sets."""
     if dataset is not None:
         return [_Dataset(dataset, _load(Path(dataset)), checked=True)]
     if gold is not None:
@@ -228,6 +229,12 @@ def _datasets(dataset: str | None, gold: str | None) -> list[_Dataset]:
             _load_frozen(FRESH2_DIR),
             checked=True,
             title=_("Segundo conjunto novo congelado (eval_fresh2/)"),
+        ),
+        _Dataset(
+            str(FRESH3_DIR),
+            _load_frozen(FRESH3_DIR),
+            checked=True,
+            title=_("Terceiro conjunto novo congelado (eval_fresh3/)"),
         ),
         _Dataset(
             str(EVAL_PATH),
