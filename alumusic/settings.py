@@ -346,13 +346,19 @@ GOOGLE_API_KEY = env.str("GOOGLE_API_KEY", default="")
 CLASSIFIER_BACKEND = env.str("CLASSIFIER_BACKEND", default="gemini" if GOOGLE_API_KEY else "local")
 if CLASSIFIER_BACKEND not in {"local", "gemini"}:
     raise ImproperlyConfigured("CLASSIFIER_BACKEND must be 'local' or 'gemini'.")
-# default (= fast, TF-IDF) | fast | use (TF-IDF + USE embeddings); see insights/data/MODEL.md
+# default (= cascade: fast, and use where fast is unsure) | fast (TF-IDF) | use (TF-IDF + USE
+# embeddings) | cascade; see insights/data/MODEL.md
 LOCAL_CLASSIFIER_MODEL = env.str("LOCAL_CLASSIFIER_MODEL", default="default")
 if LOCAL_CLASSIFIER_MODEL not in {"default", "fast", "use", "cascade"}:
     raise ImproperlyConfigured(
         "LOCAL_CLASSIFIER_MODEL must be 'default', 'fast', 'use' or 'cascade'."
     )
 MODEL_DIR = Path(env.str("MODEL_DIR", default=str(BASE_DIR / "var" / "models")))
+# The labelled corpus the local model is trained on (one escritor_<w>.jsonl per writer); an
+# artifact trained on another corpus is stale here and rebuilt.
+LOCAL_CLASSIFIER_CORPUS_DIR = Path(
+    env.str("LOCAL_CLASSIFIER_CORPUS_DIR", default=str(BASE_DIR / "insights" / "data" / "train"))
+)
 GEMINI_MODEL = env.str("GEMINI_MODEL", default="gemini-2.5-flash-lite")
 GEMINI_BASE_URL = env_url("GEMINI_BASE_URL", default="", schemes={"http", "https"})
 GEMINI_TIMEOUT_SECONDS = env_float("GEMINI_TIMEOUT_SECONDS", default=60.0)

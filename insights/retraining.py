@@ -62,8 +62,7 @@ class Comparison:
 def reviewed_for_training() -> list[CorpusItem]:
     """The reviewed gold comments, minus any that repeat an evaluation text."""
     evaluation = {
-        dedup_key(item.text)
-        for item in [*load_every_frozen_eval(), *load_jsonl(EVAL_PATH)]
+        dedup_key(item.text) for item in [*load_every_frozen_eval(), *load_jsonl(EVAL_PATH)]
     }
     gold = reviewed_gold_items()
     kept = [item for item in gold if dedup_key(item.text) not in evaluation]

@@ -62,6 +62,24 @@ def trained_model_dir(tmp_path_factory, local_model_ready) -> Path:
     return model_dir
 
 
+# Complete writers (every label) whose files together train a model in seconds, for the tests
+# that train one through the command: a model from the whole corpus takes minutes.
+SMALL_CORPUS_WRITERS = ("m", "n", "o", "q")
+
+
+@pytest.fixture
+def small_writer_corpus(settings, tmp_path) -> Path:
+    """LOCAL_CLASSIFIER_CORPUS_DIR pointed at a copy of a few writers' training files."""
+    from insights.classifiers.local.corpus import TRAIN_DIR
+
+    directory = tmp_path / "corpus"
+    directory.mkdir()
+    for writer in SMALL_CORPUS_WRITERS:
+        shutil.copy2(TRAIN_DIR / f"escritor_{writer}.jsonl", directory)
+    settings.LOCAL_CLASSIFIER_CORPUS_DIR = directory
+    return directory
+
+
 @pytest.fixture
 def local_backend(settings, trained_model_dir):
     """The process-wide local backend, reading the session's trained model (not var/)."""

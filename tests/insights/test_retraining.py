@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from io import StringIO
 
 import pytest
@@ -13,12 +12,10 @@ from comments.review import comment_review
 from comments.selectors import comments_reviewed_gold
 from insights.classifiers.local.backend import LocalBackend
 from insights.classifiers.local.corpus import EVAL_PATH, load_jsonl, load_training_corpus
-from insights.classifiers.local.training import artifact_path, load_model
+from insights.classifiers.local.training import artifact_path, load_model, load_or_build
 from insights.models import EvaluationRun
 from insights.retraining import Comparison
 from tests.factories import CommentFactory, CuratorFactory, TagFactory
-
-WRONG_CORRECTIONS = 600
 
 
 def run_command(name: str, *args: str) -> str:
@@ -28,12 +25,16 @@ def run_command(name: str, *args: str) -> str:
 
 
 @pytest.fixture
-def model_dir(settings, tmp_path, trained_model_dir):
-    """A private copy of the session's trained model, so promotions do not leak to other tests."""
+def model_dir(settings, tmp_path, small_writer_corpus):
+    """A MODEL_DIR of its own whose current default model was trained on a small corpus.
+
+    The retraining commands then train on that corpus too (LOCAL_CLASSIFIER_CORPUS_DIR): the
+    same code path as on the whole corpus, in seconds instead of minutes.
+    """
     directory = tmp_path / "models"
-    shutil.copytree(trained_model_dir, directory)
     settings.MODEL_DIR = directory
     settings.LOCAL_CLASSIFIER_MODEL = "default"
+    load_or_build("default", directory, small_writer_corpus)
     return directory
 
 
@@ -104,17 +105,17 @@ def test_reviewed_comments_that_repeat_a_frozen_evaluation_text_are_not_trained_
 
 
 @pytest.mark.django_db
-def test_retraining_with_wrong_corrections_is_refused(model_dir):
-    """Curators 'correct' hundreds of praise comments to CRÍTICA through the review service.
+def test_retraining_with_wrong_corrections_is_refused(model_dir, small_writer_corpus):
+    """Curators 'correct' every praise comment of the corpus to CRÍTICA through the review service.
 
     The retrained model learns the wrong labels, scores worse on the frozen fresh set, and the
-    command refuses to replace the current artifact (one training: the suite stays fast).
+    command refuses to replace the current artifact (a small corpus: the suite stays fast).
     """
     curator = CuratorFactory()
-    praise = [item.text for item in load_training_corpus() if item.category == "ELOGIO"]
+    corpus = load_training_corpus(small_writer_corpus)
+    praise = [item.text for item in corpus if item.category == "ELOGIO"]
     comments = Comment.objects.bulk_create(
-        Comment(text=text, status=Status.DONE, category="ELOGIO")
-        for text in praise[:WRONG_CORRECTIONS]
+        Comment(text=text, status=Status.DONE, category="ELOGIO") for text in praise
     )
     for comment in comments:
         comment_review(comment_id=str(comment.pk), reviewer=curator, category="CRÍTICA")
@@ -154,10 +155,10 @@ def test_a_candidate_is_promoted_only_when_not_worse_on_both_sets(fresh, gold, p
 
 
 @pytest.mark.django_db
-def test_forced_promotion_keeps_the_artifact_current_for_the_corpus(model_dir):
+def test_forced_promotion_keeps_the_artifact_current_for_the_corpus(model_dir, small_writer_corpus):
     """--force writes the candidate; its corpus version matches, so it is not rebuilt on load."""
     curator = CuratorFactory()
-    [item] = list(load_training_corpus()[:1])
+    [item] = list(load_training_corpus(small_writer_corpus)[:1])
     comment = CommentFactory(text=item.text + " (revisado)", status=Status.DONE, category="SPAM")
     comment_review(comment_id=str(comment.pk), reviewer=curator, category=item.category)
     path = artifact_path("default", model_dir)

@@ -104,7 +104,9 @@ def test_a_current_artifact_is_loaded_not_retrained(tmp_path, small_train_dir):
     assert again.built_at == built.built_at
 
 
-def test_train_classifier_command_writes_the_artifact_the_backend_loads(tmp_path, settings):
+def test_train_classifier_command_writes_the_artifact_the_backend_loads(
+    tmp_path, settings, small_writer_corpus
+):
     from io import StringIO
 
     from django.core.management import call_command
@@ -114,7 +116,8 @@ def test_train_classifier_command_writes_the_artifact_the_backend_loads(tmp_path
 
     call_command("train_classifier", "--model", "fast", "--skip-cv", stdout=out)
 
-    expected = model_version(SPECS["fast"], load_training_corpus())
+    expected = model_version(SPECS["fast"], load_training_corpus(small_writer_corpus))
+    assert "escritor_m.jsonl, escritor_n.jsonl" in out.getvalue()
     assert expected in out.getvalue()
     written = load_model(artifact_path("fast", tmp_path))
     assert written.version == expected

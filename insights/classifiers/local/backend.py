@@ -17,7 +17,6 @@ from typing import ClassVar
 import numpy as np
 from django.conf import settings
 
-from insights.classifiers.local.corpus import TRAIN_DIR
 from insights.classifiers.local.training import TrainedModel, load_or_build, resolve_variant
 from insights.domain import BatchResult, Classification, CommentInput
 
@@ -36,11 +35,11 @@ class LocalBackend:
         *,
         variant: str | None = None,
         model_dir: Path | None = None,
-        train_dir: Path = TRAIN_DIR,
+        train_dir: Path | None = None,
     ) -> None:
         self.variant = resolve_variant(variant or settings.LOCAL_CLASSIFIER_MODEL)
         self.model_dir = Path(model_dir or settings.MODEL_DIR)
-        self.train_dir = train_dir
+        self.train_dir = Path(train_dir or settings.LOCAL_CLASSIFIER_CORPUS_DIR)
         self._model: TrainedModel | None = None
         self._model_lock = threading.Lock()
         self.load_seconds: float | None = None

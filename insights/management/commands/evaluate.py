@@ -136,7 +136,8 @@ class Command(BaseCommand):
             _("Validação cruzada deixando um redator de fora (%s): um modelo por redator…")
             % spec.model_name
         )
-        result = evaluate_out_of_writer(spec, load_training_corpus())
+        corpus = load_training_corpus(Path(settings.LOCAL_CLASSIFIER_CORPUS_DIR))
+        result = evaluate_out_of_writer(spec, corpus)
         evaluation_run_create(dataset=LOWO_DATASET, backend_name="local", result=result)
         self._print(LOWO_DATASET, "local", result)
         return result

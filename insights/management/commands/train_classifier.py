@@ -31,7 +31,10 @@ from insights.retraining import Comparison, compare_with_current, reviewed_for_t
 
 
 class Command(BaseCommand):
-    help = _("Treina o classificador local (reprodutível) a partir de insights/data/train/*.jsonl.")
+    help = _(
+        "Treina o classificador local (reprodutível) a partir dos escritor_*.jsonl de "
+        "LOCAL_CLASSIFIER_CORPUS_DIR (padrão: insights/data/train/)."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
@@ -71,14 +74,15 @@ class Command(BaseCommand):
         **options: Any,
     ) -> None:
         spec = SPECS[resolve_variant(model)]
+        corpus_dir = Path(settings.LOCAL_CLASSIFIER_CORPUS_DIR)
         try:
-            items = load_training_corpus()
+            items = load_training_corpus(corpus_dir)
         except CorpusError as error:
             raise CommandError(str(error)) from error
         if not items:
-            raise CommandError(_("Nenhum item de treino em insights/data/train/."))
+            raise CommandError(_("Nenhum item de treino em %s.") % corpus_dir)
         reviewed = reviewed_for_training() if with_reviewed else []
-        files = ", ".join(path.name for path in training_files())
+        files = ", ".join(path.name for path in training_files(corpus_dir))
         self.stdout.write(
             _("Treinando %(modelo)s com %(n)d comentários (%(arquivos)s) e %(r)d revisados…")
             % {"modelo": spec.model_name, "n": len(items), "arquivos": files, "r": len(reviewed)}
