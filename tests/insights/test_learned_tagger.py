@@ -16,9 +16,12 @@ from insights.classifiers.local.tag_model import (
 )
 from insights.classifiers.local.tag_training import (
     choose_thresholds,
+    fit_weights,
     fold_of_items,
     learnable_codes,
+    out_of_fold_scores,
     out_of_writer_tags,
+    tag_truth,
 )
 from insights.classifiers.local.tagger import MAX_TAGS
 from insights.classifiers.local.training import (
@@ -105,6 +108,23 @@ def test_held_out_folds_are_the_complete_writers_and_others_always_train(two_wri
 
     assert {f for item, f in zip(two_writers, folds, strict=True) if item.writer == "A"} == {-1}
     assert len({f for item, f in zip(two_writers, folds, strict=True) if item.writer != "A"}) == 2
+
+
+def test_folds_fitted_in_worker_processes_score_as_one_fold_after_another(small_model, two_writers):
+    design = sparse.csr_matrix(small_model.features([item.text for item in two_writers]))
+    truth = tag_truth(two_writers, learnable_codes(two_writers))
+    folds = fold_of_items(two_writers)
+    one_by_one = np.full(truth.shape, np.nan)
+    for fold_number in (0, 1):
+        inside = folds == fold_number
+        weights, intercepts = fit_weights(design[~inside], truth[~inside])
+        one_by_one[inside] = np.asarray(design[inside] @ weights) + intercepts
+
+    parallel = out_of_fold_scores(design, truth, folds)
+
+    np.testing.assert_array_equal(parallel, one_by_one)
+    assert np.isnan(parallel[folds < 0]).all()
+    assert not np.isnan(parallel[folds >= 0]).any()
 
 
 def test_a_trained_model_carries_a_tagger_for_the_codes_it_saw(small_model, two_writers):

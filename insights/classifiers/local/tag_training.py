@@ -13,9 +13,9 @@ from __future__ import annotations
 import os
 from collections import Counter
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
+from joblib import Parallel, delayed
 from scipy import sparse
 from sklearn.svm import LinearSVC
 from threadpoolctl import threadpool_limits
@@ -89,21 +89,23 @@ def out_of_fold_scores(
 ) -> np.ndarray:
     """Decision scores of every item in a fold from models fitted on the other items (NaN else).
 
-    The folds are fitted on threads, one per core: liblinear releases the GIL while it trains,
-    and each fold writes only its own rows, so the result does not depend on the order.
+    The folds are fitted in worker processes, one per core. Not threads: liblinear seeds one
+    process-wide generator per fit, so concurrent fits in one process would not repeat.
     """
+    numbers = np.unique(folds[folds >= 0])
+    jobs = min(len(numbers), os.cpu_count() or 1)
+    fold_scores = Parallel(n_jobs=jobs)(
+        delayed(_fold_scores)(design, truth, folds == number) for number in numbers
+    )
     scores = np.full(truth.shape, np.nan)
-
-    def score_fold(fold_number: int) -> None:
-        inside = folds == fold_number
-        weights, intercepts = fit_weights(design[~inside], truth[~inside])
-        scores[inside] = np.asarray(design[inside] @ weights) + intercepts
-
-    # One BLAS thread per fold thread (nested limits in fit_weights then restore to 1, not to
-    # the process default, whichever thread leaves first).
-    with threadpool_limits(1), ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-        list(pool.map(score_fold, np.unique(folds[folds >= 0])))
+    for number, rows in zip(numbers, fold_scores, strict=True):
+        scores[folds == number] = rows
     return scores
+
+
+def _fold_scores(design: sparse.csr_matrix, truth: np.ndarray, inside: np.ndarray) -> np.ndarray:
+    weights, intercepts = fit_weights(design[~inside], truth[~inside])
+    return np.asarray(design[inside] @ weights) + intercepts
 
 
 def _cut_offs(scores: np.ndarray, truth: np.ndarray, floor: float) -> np.ndarray:
