@@ -54,6 +54,9 @@ class SideLoad:
         self.cursor = self.connection.cursor()
         self.cursor.execute("SET session_replication_role = replica")
         self.cursor.execute("SET maintenance_work_mem = '256MB'")
+        # Its index builds run beside the main transaction's, which already keep both cores
+        # busy: parallel workers here only added their sort-merge overhead (docs/performance.md).
+        self.cursor.execute("SET max_parallel_maintenance_workers = 0")
         self.cursor.execute("SET synchronous_commit = off")  # a bulk tool: no need to wait
         self.restore = set_aside(self.cursor, [table], constraint_types="u")
         self._copying: AbstractContextManager[Any] = self.cursor.copy(
