@@ -11,6 +11,7 @@ skips formatting them.
 
 from __future__ import annotations
 
+import itertools
 import struct
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -49,7 +50,7 @@ def fixed_table(columns: Sequence[Column], size: int) -> bytes:
     return _block(columns, size, None, 0, field_count=len(columns)).tobytes()
 
 
-def fixed_fields(columns: Sequence[Column], size: int, field_count: int | None) -> np.ndarray:
+def fixed_fields(columns: Sequence[Column], size: int, field_count: int | None) -> list[bytes]:
     """Each row's `columns` (with its field count first when `field_count` is given), as one
     bytes object per row, for `joined` to put next to the row's other fields.
 
@@ -60,20 +61,24 @@ def fixed_fields(columns: Sequence[Column], size: int, field_count: int | None) 
     for bit, column in enumerate(columns):
         if column.null is not None:
             patterns |= column.null.astype(np.int64) << bit
+    distinct = np.unique(patterns).tolist()
+    if len(distinct) == 1:
+        return _rows(_block(columns, size, None, distinct[0], field_count))
     pieces = np.empty(size, dtype=object)
-    for pattern in np.unique(patterns).tolist():
+    for pattern in distinct:
         rows = np.flatnonzero(patterns == pattern)
-        block = _block(columns, len(rows), rows, pattern, field_count)
-        pieces[rows] = block.view(f"V{block.itemsize}").tolist()
-    return pieces
+        pieces[rows] = _rows(_block(columns, len(rows), rows, pattern, field_count))
+    return pieces.tolist()
 
 
-def joined(*pieces: np.ndarray) -> bytes:
+def joined(*pieces: Sequence[bytes] | np.ndarray) -> bytes:
     """Rows whose fields are the concatenation, row by row, of the `pieces` (bytes objects)."""
-    grid = np.empty((len(pieces[0]), len(pieces)), dtype=object)
-    for position, piece in enumerate(pieces):
-        grid[:, position] = piece
-    return b"".join(grid.ravel().tolist())
+    columns = [piece.tolist() if isinstance(piece, np.ndarray) else piece for piece in pieces]
+    return b"".join(itertools.chain.from_iterable(zip(*columns, strict=True)))
+
+
+def _rows(block: np.ndarray) -> list[bytes]:
+    return block.view(f"V{block.itemsize}").tolist()
 
 
 def _block(
