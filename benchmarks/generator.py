@@ -33,8 +33,8 @@ def run() -> list[Figure]:
         backends_cpu = sampler.stop()
         print(f"  generated {result.comments:,} comments and {result.tag_links:,} tag links "
               f"in {result.seconds:.1f}s", flush=True)  # fmt: skip
-        # Sampled every 0.2 s, so a backend's last fraction of a second may be missed; the
-        # parallel index-build workers (short-lived processes) are not counted.
+        # Sampled every 0.2 s, so a backend's last fraction of a second may be missed (most of
+        # all for the parallel index-build workers, which live a second or so).
         print(f"  CPU s: generator {generator_cpu:.2f}, PostgreSQL backends {backends_cpu:.2f}",
               flush=True)  # fmt: skip
         figure = Figure(f"generate_comments: {COUNT:,} comments by COPY",
@@ -63,7 +63,10 @@ class _BackendSampler(threading.Thread):
 
         params = connection.get_connection_params()
         keys = ("dbname", "user", "password", "host", "port")
-        with psycopg.connect(**{k: params[k] for k in keys if params.get(k)}) as watcher:
+        # Autocommit: inside a transaction pg_stat_activity keeps showing its first snapshot,
+        # so the side connections and index-build workers that start later went unseen.
+        settings = {k: params[k] for k in keys if params.get(k)}
+        with psycopg.connect(**settings, autocommit=True) as watcher:
             while not self.finished.wait(0.2):
                 pids = [row[0] for row in watcher.execute(
                     "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "

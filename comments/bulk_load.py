@@ -19,7 +19,7 @@ _CONSTRAINTS = """
     SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid)
     FROM pg_constraint
     WHERE conrelid = ANY(%s::regclass[]) AND contype = ANY(%s::"char"[])
-    ORDER BY contype DESC  -- unique ('u') first: a foreign key may need its index back
+    ORDER BY contype DESC  -- 'u' and 'p' before 'f': a foreign key may need its index back
 """
 _INDEXES = """
     SELECT indexrelid::regclass::text, pg_get_indexdef(indexrelid)
@@ -31,7 +31,8 @@ _INDEXES = """
 
 def set_aside(cursor: Any, tables: Sequence[str], constraint_types: str = "fu") -> list[str]:
     """Drop the secondary indexes of `tables` and their constraints of `constraint_types`
-    (`f` foreign key, `u` unique); return the statements that recreate them, in order."""
+    (`f` foreign key, `u` unique, `p` primary key: only of a table no foreign key references);
+    return the statements that recreate them, in order."""
     cursor.execute(_CONSTRAINTS, [list(tables), list(constraint_types)])
     constraints = cursor.fetchall()
     cursor.execute(_INDEXES, [list(tables)])

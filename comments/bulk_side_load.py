@@ -3,10 +3,11 @@
 The tag links and the search documents reference comments_comment, so on one connection their
 COPY and index builds waited for the comments' and ran alone, on one core (docs/performance.md,
 generator section). Here each such table gets its own connection and transaction: its
-secondary indexes and unique constraints are set aside, its COPY streams alongside the
-comments' (a backend per connection, so the cores share the work), its indexes are rebuilt
-while the main transaction rebuilds the comments' ones, and it commits only after the main
-transaction has committed — a failed load leaves none of its rows behind.
+secondary indexes, unique constraints and primary key are set aside (nothing references these
+two tables; one sorted build of a key cost a third of keeping it up row by row), its COPY
+streams alongside the comments' (a backend per connection, so the cores share the work), its
+indexes are rebuilt while the main transaction rebuilds the comments' ones, and it commits
+only after the main transaction has committed — a failed load leaves none of its rows behind.
 
 The foreign keys to comments stay, but that connection does not check them row by row
 (`session_replication_role = replica`, what pg_restore's --disable-triggers does): every row
@@ -54,8 +55,11 @@ class SideLoad:
         self.cursor = self.connection.cursor()
         self.cursor.execute("SET session_replication_role = replica")
         self.cursor.execute("SET maintenance_work_mem = '256MB'")
+        # Its index builds run beside the main transaction's, which already keep both cores
+        # busy: parallel workers here only added their sort-merge overhead (docs/performance.md).
+        self.cursor.execute("SET max_parallel_maintenance_workers = 0")
         self.cursor.execute("SET synchronous_commit = off")  # a bulk tool: no need to wait
-        self.restore = set_aside(self.cursor, [table], constraint_types="u")
+        self.restore = set_aside(self.cursor, [table], constraint_types="up")
         self._copying: AbstractContextManager[Any] = self.cursor.copy(
             copy_sql, writer=QueuedLibpqWriter(self.cursor)
         )

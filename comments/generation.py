@@ -1,4 +1,4 @@
-"""Synthetic pt-BR comments for benchmarks and demos, bulk-loaded with PostgreSQL COPY.
+"""Synthetic pt-BR comments for benchmarks and demos, bulk-loaded with PostgreSQL binary COPY.
 
 Rows look like the pipeline's output after 12 weeks of traffic: classified comments with
 categories, confidences and tags (plus some pending, processing and failed ones), a review
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import itertools
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
 from dataclasses import dataclass
@@ -25,6 +25,8 @@ from psycopg.copy import QueuedLibpqWriter
 from common.db import is_postgres
 from lib.errors import ValidationFailed
 
+from .binary_copy import SIGNATURE, TRAILER, Column, field, fixed_fields, fixed_table, joined
+from .binary_copy import timestamps as timestamp_values
 from .bulk_load import indexes_rebuilt_after
 from .bulk_side_load import SideLoad, side_loads_possible
 from .generation_pools import PHRASES, TAG_POOLS
@@ -41,12 +43,17 @@ CATEGORY_WEIGHTS = {
 }
 STATUS_WEIGHTS = {Status.DONE: 0.96, Status.PENDING: 0.02, Status.PROCESSING: 0.005,
                   Status.FAILED: 0.015}  # fmt: skip
-COMMENT_COLUMNS = (
-    "id", "text", "source", "received_at", "enqueued_at", "status", "category", "confidence",
-    "margin", "claimed_at", "classified_at", "classifier_backend", "classifier_model",
-    "prompt_version", "attempts", "last_error", "needs_review", "reviewed_at",
-    "category_set_by_human", "tags_set_by_human",
+# The binary rows (`_chunk`) put the per-row fixed-width fields first and the fields drawn
+# from the (status, text) pool last, so the COPY names the columns in that order.
+FIXED_COLUMNS = (
+    "id", "received_at", "enqueued_at", "attempts", "needs_review", "category_set_by_human",
+    "tags_set_by_human", "confidence", "margin", "classified_at", "reviewed_at",
 )  # fmt: skip
+POOLED_COLUMNS = (
+    "source", "status", "category", "classifier_backend", "classifier_model", "prompt_version",
+    "last_error", "claimed_at", "text",
+)  # fmt: skip
+COMMENT_COLUMNS = FIXED_COLUMNS + POOLED_COLUMNS
 
 
 @dataclass(frozen=True)
@@ -97,11 +104,11 @@ def comments_generate(*, count: int, weeks: int = 12, seed: int = 0) -> Generati
     return GenerationResult(count, links, time.perf_counter() - started)
 
 
-COMMENT_COPY = f"COPY comments_comment ({', '.join(COMMENT_COLUMNS)}) FROM STDIN"
-TAG_COPY = "COPY comments_commenttag (comment_id, tag_id, explanation) FROM STDIN"
-SEARCH_COPY = f"COPY {CommentSearch._meta.db_table} (comment_id, document) FROM STDIN"
+BINARY = "(FORMAT binary)"
+COMMENT_COPY = f"COPY comments_comment ({', '.join(COMMENT_COLUMNS)}) FROM STDIN {BINARY}"
+TAG_COPY = f"COPY comments_commenttag (comment_id, tag_id, explanation) FROM STDIN {BINARY}"
+SEARCH_COPY = f"COPY {CommentSearch._meta.db_table} (comment_id, document) FROM STDIN {BINARY}"
 LOADED_TABLES = ("comments_comment", "comments_commenttag", CommentSearch._meta.db_table)
-NULL = "\\N"
 
 
 def _load(cursor: Any, rng: np.random.Generator, received: np.ndarray, pools: _Pools) -> int:
@@ -161,12 +168,16 @@ def _copy_chunks(
     `sinks` (kept for later, or streamed to a side connection)."""
     linked = 0
     with cursor.copy(COMMENT_COPY, writer=QueuedLibpqWriter(cursor)) as copy:
+        for write in (copy.write, *sinks.values()):
+            write(SIGNATURE)
         for offset in range(0, len(received), CHUNK):
             rows = _chunk(rng, received[offset : offset + CHUNK], pools)
             copy.write(rows.comments)
             sinks[TAG_COPY](rows.tag_links)
             sinks[SEARCH_COPY](rows.documents)
             linked += rows.link_count
+        for write in (copy.write, *sinks.values()):
+            write(TRAILER)
     return linked
 
 
@@ -176,11 +187,13 @@ class _Pools:
 
     categories: np.ndarray  # category labels (object)
     weights: np.ndarray
-    texts: np.ndarray  # every category's phrases, one category after the other
-    documents: np.ndarray  # each text's tsvector, as COPY text (one `to_tsvector` per text)
-    text_start: np.ndarray  # per category: where its phrases begin in `texts` …
+    text_start: np.ndarray  # per category: where its phrases begin among all the texts …
     text_count: np.ndarray  # … and how many there are
-    tags: np.ndarray  # tag ids as text, one category's pool after the other
+    # The pooled fields (POOLED_COLUMNS) of a comment, one entry per status and text:
+    # status number × number of texts + text number.
+    pooled: np.ndarray
+    documents: np.ndarray  # each text's tsvector as a field (one `to_tsvector` per text)
+    tags: np.ndarray  # tag ids (int64), one category's pool after the other
     tag_start: np.ndarray
     tag_count: np.ndarray
 
@@ -189,57 +202,69 @@ class _Pools:
         categories = list(CATEGORY_WEIGHTS)
         texts = [_texts(category) for category in categories]
         tag_ids = _tag_ids()
-        tags = [[str(tag) for tag in tag_ids[category]] for category in categories]
-        every_text = [text for pool in texts for text in pool]
+        tags = [tag_ids[category] for category in categories]
+        labelled = [
+            (str(c), text) for c, pool in zip(categories, texts, strict=True) for text in pool
+        ]
         return cls(
             categories=np.array([str(c) for c in categories], dtype=object),
             weights=np.array(list(CATEGORY_WEIGHTS.values())),
-            texts=np.array(every_text, dtype=object),
-            documents=np.array(_documents(every_text), dtype=object),
             text_start=_starts(texts),
             text_count=np.array([len(pool) for pool in texts]),
-            tags=np.array([tag for pool in tags for tag in pool], dtype=object),
+            pooled=_pooled_fields(labelled),
+            documents=np.array(_documents([text for _c, text in labelled]), dtype=object),
+            tags=np.array([tag for pool in tags for tag in pool], dtype=np.int64),
             tag_start=_starts(tags),
             tag_count=np.array([len(pool) for pool in tags]),
         )
 
 
-def _documents(texts: list[str]) -> list[str]:
-    """Each text's search document in tsvector's text form, escaped for COPY.
+def _pooled_fields(labelled: list[tuple[str, str]]) -> np.ndarray:
+    """POOLED_COLUMNS as binary fields for every status and every (category, text): what a
+    comment shows of its classification follows from its status alone."""
+    entries = []
+    for status in STATUS_WEIGHTS:
+        done = status == Status.DONE
+        for category, text in labelled:
+            values = (
+                Source.API, status, category if done else None,
+                "local" if done else "", "tfidf-default" if done else "",
+                "local_v1" if done else "", "tempo esgotado" if status == Status.FAILED else "",
+                None, text,
+            )  # fmt: skip
+            entries.append(b"".join(field(None if v is None else v.encode()) for v in values))
+    return np.array(entries, dtype=object)
+
+
+def _documents(texts: list[str]) -> list[bytes]:
+    """Each text's search document as a binary COPY field (tsvector's send form).
 
     The texts repeat from a pool of about a thousand, so analysing each once here and copying
     the result saves PostgreSQL a `to_tsvector` (unaccent, stemmer) per generated comment.
     """
     sql = (
-        f"SELECT to_tsvector('{SEARCH_CONFIG}'::regconfig, t.text)::text "
+        f"SELECT tsvectorsend(to_tsvector('{SEARCH_CONFIG}'::regconfig, t.text)) "
         "FROM unnest(%s::text[]) WITH ORDINALITY AS t(text, n) ORDER BY t.n"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [texts])
-        return [_copy_escaped(document) for (document,) in cursor.fetchall()]
+        return [field(bytes(document)) for (document,) in cursor.fetchall()]
 
 
-def _copy_escaped(value: str) -> str:
-    return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n")
-
-
-def _starts(pools: list[list[str]]) -> np.ndarray:
+def _starts(pools: Sequence[Sequence[object]]) -> np.ndarray:
     sizes = np.array([len(pool) for pool in pools])
     return np.cumsum(sizes) - sizes
 
 
-# "0.0000" … "1.0000": confidences and margins have 4 decimals, so their text is a lookup
-# (numpy's float-to-str conversion cost more than the rest of the row).
-_DECIMALS = np.array([f"{n / 10_000:.4f}" for n in range(10_001)], dtype=object)
-_STATUSES = np.array([str(status) for status in STATUS_WEIGHTS], dtype=object)
 _STATUS_WEIGHTS = np.array(list(STATUS_WEIGHTS.values()))
 _DONE = list(STATUS_WEIGHTS).index(Status.DONE)
-_FAILED = list(STATUS_WEIGHTS).index(Status.FAILED)
+EXPLANATION = b"gerado"  # every generated tag link's explanation
 
 
 @dataclass(frozen=True)
 class _ChunkRows:
-    """One chunk in COPY's text format: comments, tag links, search documents."""
+    """One chunk in binary COPY form (no signature or trailer): comments, tag links, search
+    documents."""
 
     comments: bytes
     tag_links: bytes
@@ -248,65 +273,55 @@ class _ChunkRows:
 
 
 def _chunk(rng: np.random.Generator, received: np.ndarray, pools: _Pools) -> _ChunkRows:
-    """One COPY's worth of rows in COPY's text format, built column by column with numpy (a
-    Python call per value would cap the load at a few thousand rows per second)."""
+    """One COPY's worth of rows, built column by column with numpy (a Python call per value
+    would cap the load at a few thousand rows per second)."""
     size = len(received)
-    ids = _uuid7_hexes(rng, received)
-    instants = np.char.add(np.datetime_as_string(received, unit="us"), "+00").astype(object)
+    ids = _uuid7s(rng, received)
+    instants = timestamp_values(received)
     categories = rng.choice(len(pools.categories), size=size, p=pools.weights)
-    statuses = rng.choice(len(_STATUSES), size=size, p=_STATUS_WEIGHTS)
+    statuses = rng.choice(len(_STATUS_WEIGHTS), size=size, p=_STATUS_WEIGHTS)
     confidences = np.clip(rng.beta(8, 2, size), 0.2, 0.999)
     margins = np.clip(confidences - rng.random(size) * 0.5, 0.0, 1.0)
     done = statuses == _DONE
     needs_review = done & ((confidences < 0.6) | (margins < 0.15))
     reviewed = needs_review & (rng.random(size) < 0.3)
-
-    def when_done(values: Any, otherwise: str = NULL) -> np.ndarray:
-        return np.where(done, values, otherwise)
-
     text_index = pools.text_start[categories] + (
         rng.random(size) * pools.text_count[categories]
     ).astype(np.int64)
-    texts = pools.texts[text_index]
-    columns = [
-        ids,
-        texts,
-        np.full(size, Source.API, dtype=object),
-        instants,
-        instants,
-        _STATUSES[statuses],
-        when_done(pools.categories[categories]),
-        when_done(_DECIMALS[np.rint(confidences * 10_000).astype(np.int64)]),
-        when_done(_DECIMALS[np.rint(margins * 10_000).astype(np.int64)]),
-        np.full(size, NULL, dtype=object),
-        when_done(instants),
-        when_done("local", ""),
-        when_done("tfidf-default", ""),
-        when_done("local_v1", ""),
-        when_done("1", "0"),
-        np.where(statuses == _FAILED, "tempo esgotado", ""),
-        np.where(needs_review & ~reviewed, "t", "f"),
-        np.where(reviewed, instants, NULL),
-        np.where(reviewed, "t", "f"),
-        np.full(size, "f", dtype=object),
+    not_done = ~done
+    fixed = [  # FIXED_COLUMNS
+        Column("V16", ids),
+        Column(">i8", instants),
+        Column(">i8", instants),
+        Column(">i2", done.astype(np.int16)),  # attempts
+        Column("?", needs_review & ~reviewed),
+        Column("?", reviewed),  # category_set_by_human
+        Column("?", False),
+        # Confidences and margins have 4 decimals, as the classifier stores them.
+        Column(">f8", np.rint(confidences * 10_000) / 10_000, null=not_done),
+        Column(">f8", np.rint(margins * 10_000) / 10_000, null=not_done),
+        Column(">i8", instants, null=not_done),  # classified_at
+        Column(">i8", instants, null=~reviewed),
     ]
-    rows = "\n".join(map("\t".join, zip(*(c.tolist() for c in columns), strict=True)))
-    links, linked = _tag_lines(rng, ids, categories, done, pools)
-    documents = "".join((ids + "\t" + pools.documents[text_index] + "\n").tolist()).encode()
-    return _ChunkRows((rows + "\n").encode(), links, documents, linked)
+    pooled = pools.pooled[statuses * len(pools.documents) + text_index]
+    comments = joined(fixed_fields(fixed, size, field_count=len(COMMENT_COLUMNS)), pooled)
+    links, linked = _tag_rows(rng, ids, categories, done, pools)
+    comment_ids = fixed_fields([Column("V16", ids)], size, field_count=2)
+    documents = joined(comment_ids, pools.documents[text_index])
+    return _ChunkRows(comments, links, documents, linked)
 
 
-def _uuid7_hexes(rng: np.random.Generator, received: np.ndarray) -> np.ndarray:
-    """Time-ordered (version 7) UUIDs: rows arrive in time order, so every index on the table
-    is appended to instead of written all over (random ids make COPY several times slower)."""
+def _uuid7s(rng: np.random.Generator, received: np.ndarray) -> np.ndarray:
+    """Time-ordered (version 7) UUIDs as 16-byte values: rows arrive in time order, so every
+    index on the table is appended to instead of written all over (random ids make COPY
+    several times slower)."""
     size = len(received)
     raw = np.frombuffer(rng.bytes(16 * size), dtype=np.uint8).reshape(size, 16).copy()
     millis = received.astype("datetime64[ms]").astype(np.int64).astype(">u8")
     raw[:, :6] = millis.view(np.uint8).reshape(size, 8)[:, 2:]
     raw[:, 6] = (raw[:, 6] & 0x0F) | 0x70  # version 7
     raw[:, 8] = (raw[:, 8] & 0x3F) | 0x80  # RFC 9562 variant
-    hexes = raw.tobytes().hex()
-    return np.array([hexes[i * 32 : (i + 1) * 32] for i in range(size)], dtype=object)
+    return raw.view("V16").ravel()
 
 
 def received_times(rng: np.random.Generator, count: int, weeks: int) -> np.ndarray:
@@ -317,14 +332,15 @@ def received_times(rng: np.random.Generator, count: int, weeks: int) -> np.ndarr
     return np.sort(now - ages)
 
 
-def _tag_lines(
+def _tag_rows(
     rng: np.random.Generator,
     ids: np.ndarray,
     categories: np.ndarray,
     done: np.ndarray,
     pools: _Pools,
 ) -> tuple[bytes, int]:
-    """1 to 3 distinct tags of its category's pool for each classified comment, as COPY text."""
+    """1 to 3 distinct tags of its category's pool for each classified comment, as binary
+    COPY rows."""
     rows = np.flatnonzero(done)
     category = categories[rows]
     counts = np.minimum(rng.integers(1, 4, len(rows)), pools.tag_count[category])
@@ -334,5 +350,9 @@ def _tag_lines(
     k = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
     pool = np.repeat(category, counts)
     picked = pools.tag_start[pool] + (np.repeat(starts, counts) + k) % pools.tag_count[pool]
-    lines = ids[link_rows] + "\t" + pools.tags[picked] + "\tgerado\n"
-    return "".join(lines.tolist()).encode(), len(lines)
+    columns = [
+        Column("V16", ids[link_rows]),
+        Column(">i8", pools.tags[picked]),
+        Column(f"S{len(EXPLANATION)}", EXPLANATION),
+    ]
+    return fixed_table(columns, len(link_rows)), len(link_rows)

@@ -47,6 +47,33 @@ def test_rows_look_like_twelve_weeks_of_pipeline_output(generated):
     assert Comment.objects.filter(reviewed_at__isnull=False).exists()
 
 
+def test_each_row_agrees_with_its_status_field_by_field(generated):
+    # Every field comes through COPY's binary form; one query per rule that must hold.
+    done = "status = 'CONCLUIDO'"
+    broken = {
+        "enqueued": "enqueued_at IS DISTINCT FROM received_at",
+        "classified": f"(classified_at IS NOT DISTINCT FROM received_at) <> ({done})",
+        "backend": f"(classifier_backend = 'local' AND classifier_model = 'tfidf-default' "
+        f"AND prompt_version = 'local_v1' AND attempts = 1) <> ({done})",
+        "unclassified": f"NOT ({done}) AND (classifier_backend <> '' OR attempts <> 0 "
+        "OR confidence IS NOT NULL OR margin IS NOT NULL OR needs_review)",
+        "decimals": "confidence <> round(confidence::numeric, 4)::float8 "
+        "OR margin <> round(margin::numeric, 4)::float8 OR margin > confidence",
+        "reviewed": "(reviewed_at IS NOT NULL) <> category_set_by_human "
+        "OR (reviewed_at IS NOT NULL AND (reviewed_at <> received_at OR needs_review))",
+        "error": "(last_error = 'tempo esgotado') <> (status = 'FALHOU')",
+        "constant": "source <> 'api' OR claimed_at IS NOT NULL OR tags_set_by_human",
+    }
+    with connection.cursor() as cursor:
+        counts = {}
+        for rule, condition in broken.items():
+            cursor.execute(f"SELECT count(*) FROM comments_comment WHERE {condition}")
+            counts[rule] = cursor.fetchone()[0]
+
+    assert counts == dict.fromkeys(broken, 0)
+    assert Comment.objects.filter(confidence__lt=0.6, status=Status.DONE).exists()
+
+
 def test_classified_comments_carry_tags_of_their_category(generated):
     links = CommentTag.objects.filter(comment__category=Category.SPAM)
 
@@ -153,11 +180,11 @@ def test_a_failed_parallel_load_leaves_no_row_in_any_table(monkeypatch):
 
     def chunk_with_a_bad_comment(*args):
         rows = real_chunk(*args)
-        return dataclasses.replace(rows, comments=rows.comments + b"not a comment row\n")
+        return dataclasses.replace(rows, comments=rows.comments + b"not a comment row")
 
     monkeypatch.setattr(generation, "_chunk", chunk_with_a_bad_comment)
 
-    with pytest.raises(psycopg.errors.InvalidTextRepresentation):
+    with pytest.raises(psycopg.errors.BadCopyFileFormat):
         call_command("generate_comments", "--count", "500")
 
     assert _row_counts() == (0, 0, 0)
