@@ -142,7 +142,7 @@ def test_vocabularies_pickle_packed_and_come_back_identical(tmp_path, small_corp
     assert isinstance(words.__getstate__()["bigrams_"], tuple)
 
 
-def test_the_cascade_asks_the_use_model_only_about_comments_fast_is_unsure_of(
+def test_the_cascade_lets_the_use_model_answer_only_the_comments_fast_is_unsure_of(
     tmp_path, small_corpus
 ):
     spec = SPECS["cascade"]
@@ -159,7 +159,7 @@ def test_the_cascade_asks_the_use_model_only_about_comments_fast_is_unsure_of(
     assert unsure.any()
     assert (~unsure).any()
     assert np.allclose(combined[~unsure], alone[~unsure])
-    assert np.allclose(combined[unsure], (alone[unsure] + use.predict_proba(texts)[unsure]) / 2)
+    assert np.allclose(combined[unsure], use.predict_proba(texts)[unsure])
     assert np.allclose(combined.sum(axis=1), 1.0)
     # The artifact keeps the second model, and the backend answers through both.
     save_model(cascade, tmp_path / "cascata.joblib")

@@ -71,7 +71,7 @@ class ModelSpec:
     use_weight: float = 0.0  # > 0 adds USE sentence embeddings to the TF-IDF features
     word_weight: float = 1.0  # scale of the word block against the char block (both L2-normed)
     # A second model (another variant) asked only about the comments this one is unsure of
-    # (top probability below `second_opinion_below`); the two distributions are averaged.
+    # (top probability below `second_opinion_below`); its distribution replaces this one's.
     second_opinion: str = ""
     second_opinion_below: float = 0.0
 
@@ -82,8 +82,9 @@ SPECS: dict[str, ModelSpec] = {
     "use": ModelSpec(
         variant="use", model_name="local-use-tfidf-lr", use_weight=0.5, word_weight=2.0
     ),
-    # `fast`, with `use` asked about the ~9 % of comments `fast` gives less than 0.8: nearly all
-    # of the USE model's out-of-writer gain for a tenth of its cost (MODEL.md, fourth round).
+    # `fast`, with `use` answering the ~10 % of comments `fast` gives less than 0.8: nearly all
+    # of the USE model's out-of-writer gain for a tenth of its cost (MODEL.md, fourth round;
+    # replacing rather than averaging since the sixth).
     "cascade": ModelSpec(
         variant="cascade",
         model_name="local-tfidf-lr+use",
@@ -142,7 +143,7 @@ class TrainedModel:
         unsure = np.flatnonzero(probabilities.max(axis=1) < self.spec.second_opinion_below)
         if len(unsure):
             second = self.second_opinion.predict_proba([texts[row] for row in unsure.tolist()])
-            probabilities[unsure] = (probabilities[unsure] + second) / 2
+            probabilities[unsure] = second
         return probabilities
 
     def tags(
