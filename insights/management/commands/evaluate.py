@@ -21,9 +21,7 @@ from tqdm import tqdm
 from insights.classifiers import BACKEND_NAMES, get_backend
 from insights.classifiers.local.corpus import (
     EVAL_PATH,
-    FRESH2_DIR,
-    FRESH3_DIR,
-    FRESH_DIR,
+    FROZEN_DIRS,
     CorpusError,
     CorpusItem,
     load_fresh_eval,
@@ -44,6 +42,8 @@ from insights.selectors import reviewed_gold_items
 FAILURES_SHOWN = 20
 LOWO_DATASET = "lowo"  # EvaluationRun.dataset of leave-one-writer-out runs
 GOLD_DATASET = "reviewed"
+# Headings of the frozen sets, in the order of FROZEN_DIRS.
+FROZEN_ORDINALS = (_("Primeiro"), _("Segundo"), _("Terceiro"))
 
 
 @dataclass(frozen=True)
@@ -218,25 +218,18 @@ def _datasets(dataset: str | None, gold: str | None) -> list[_Dataset]:
         if not items:
             raise CommandError(_("Nenhum comentário revisado por curador ainda."))
         return [_Dataset(GOLD_DATASET, items, checked=True)]
+    frozen = [
+        _Dataset(
+            str(directory),
+            _load_frozen(directory),
+            checked=True,
+            title=_("%(ordinal)s conjunto novo congelado (%(name)s/)")
+            % {"ordinal": ordinal, "name": directory.name},
+        )
+        for ordinal, directory in zip(FROZEN_ORDINALS, FROZEN_DIRS, strict=True)
+    ]
     return [
-        _Dataset(
-            str(FRESH_DIR),
-            _load_frozen(FRESH_DIR),
-            checked=True,
-            title=_("Primeiro conjunto novo congelado (eval_fresh/)"),
-        ),
-        _Dataset(
-            str(FRESH2_DIR),
-            _load_frozen(FRESH2_DIR),
-            checked=True,
-            title=_("Segundo conjunto novo congelado (eval_fresh2/)"),
-        ),
-        _Dataset(
-            str(FRESH3_DIR),
-            _load_frozen(FRESH3_DIR),
-            checked=True,
-            title=_("Terceiro conjunto novo congelado (eval_fresh3/)"),
-        ),
+        *frozen,
         _Dataset(
             str(EVAL_PATH),
             _load(EVAL_PATH),
