@@ -46,6 +46,9 @@ INK = "#1d2330"
 GRID = "#e3e6ec"
 # 6.4 in wide: drawn into a ~460 px card, 10 pt text stays ~13 px; the PNG is 800 px wide.
 PNG_DPI = 125
+# Flat fills and their anti-aliased edges fit a 64-colour palette: the PNG looks the same and is
+# ~3.5x smaller than RGBA (the JSON API carries eight of them, in base64, on every request).
+PNG_COLORS = 64
 FIGSIZE = (6.4, 3.7)
 # rc_context changes process-wide settings; builds are serialised by the build lock anyway.
 _DRAW_LOCK = threading.Lock()
@@ -130,9 +133,20 @@ def _render(spec: ChartSpec) -> tuple[str, str]:
         # The page titles the SVG with a heading; the PNG travels alone, so it carries its title.
         figure.suptitle(spec.title, x=0.02, y=0.98, ha="left", fontsize=13, fontweight="bold")
         figure.savefig(png_buffer, format="png", dpi=PNG_DPI, metadata={"Software": None},
-                       pil_kwargs={"compress_level": 3})  # fmt: skip
+                       pil_kwargs={"compress_level": 0})  # fmt: skip
     svg = _inline_svg(svg_buffer.getvalue(), spec.key, spec.title)
-    return svg, base64.b64encode(png_buffer.getvalue()).decode("ascii")
+    return svg, base64.b64encode(_palette_png(png_buffer.getvalue())).decode("ascii")
+
+
+def _palette_png(rgba_png: bytes) -> bytes:
+    """The same picture as a PNG of PNG_COLORS palette entries (RGBA is quantised as is)."""
+    from PIL import Image
+
+    image = Image.open(io.BytesIO(rgba_png))
+    palette = image.quantize(colors=PNG_COLORS, method=Image.Quantize.FASTOCTREE)
+    compact = io.BytesIO()
+    palette.save(compact, format="PNG", compress_level=6)
+    return compact.getvalue()
 
 
 def _style(key: str) -> Any:  # matplotlib types rc keys as a Literal of every name

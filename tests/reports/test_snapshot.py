@@ -14,6 +14,7 @@ from PIL import Image
 
 from comments.models import Comment, Status
 from reports import charts, services
+from reports.charts import PNG_COLORS
 from reports.locks import transaction_lock_try
 from reports.models import DailyRollup, ReportSnapshot
 
@@ -111,6 +112,8 @@ def test_every_chart_is_drawn_as_a_parsable_svg_and_a_decodable_png(make_classif
         image = Image.open(io.BytesIO(base64.b64decode(chart["png_base64"])))
         assert image.format == "PNG"
         assert image.size[0] >= 600
+        assert image.mode == "P"  # a palette: the base64 the JSON API carries stays small
+        assert len(image.getcolors()) <= PNG_COLORS
         assert chart["tabela"]["colunas"]
 
 
