@@ -96,10 +96,11 @@ class LearnedTagger:
         unquoted: dict[int, set[str]] = {}
         for row, columns in enumerate(chosen):
             words = _WORD.findall(texts[row]) if columns else []
+            folded = [_folded(raw) for raw in words]  # once per comment, not once per tag
             explained.append([])
             for column in columns:
                 code = self.codes[column]
-                word = self._telling_word(code, words)
+                word = self._telling_word(code, words, folded)
                 explained[row].append(TagResult(code, mentions % word) if word else None)
                 if word is None:
                     unquoted.setdefault(row, set()).add(code)
@@ -122,14 +123,14 @@ class LearnedTagger:
                 if explained[row][position] is None:
                     explained[row][position] = TagResult(code, found.get(code, by_context))
 
-    def _telling_word(self, code: str, words: Sequence[str]) -> str | None:
+    def _telling_word(self, code: str, words: Sequence[str], folded: Sequence[str]) -> str | None:
         """The comment's word (as written) most associated with `code` in the corpus."""
         lexicon = self.evidence.get(code)
         if not lexicon:
             return None
         best, best_weight = None, 0.0
-        for raw in words:
-            weight = lexicon.get(_folded(raw), 0.0)
+        for raw, key in zip(words, folded, strict=True):
+            weight = lexicon.get(key, 0.0)
             if weight > best_weight:
                 best, best_weight = raw, weight
         return best[:_EVIDENCE_LENGTH] if best else None
