@@ -2,8 +2,8 @@
 
 A retrained artifact replaces the current one only if its macro-F1 is at least the current
 one's on the frozen fresh evaluation set AND on the curator-reviewed gold set. Reviewed comments
-that repeat an evaluation text (any frozen set, or eval.jsonl) are never trained on. The second
-and third frozen sets (eval_fresh2, eval_fresh3) are not part of this gate: an automatic gate
+that repeat an evaluation text (any frozen set, or eval.jsonl) are never trained on. The later
+frozen sets (eval_fresh2 … eval_fresh4) are not part of this gate: an automatic gate
 would score them at every retraining and slowly tune on them; `manage.py evaluate` scores them
 once per final candidate.
 """

@@ -11,6 +11,7 @@ from insights.classifiers.local.corpus import (
     EVAL_PATH,
     FRESH2_DIR,
     FRESH3_DIR,
+    FRESH4_DIR,
     FRESH_DIR,
     CorpusError,
     dedup_key,
@@ -32,6 +33,7 @@ FRESH2_JACCARD = 0.7
 LATER_FROZEN_SETS = [
     pytest.param(FRESH2_DIR, ("W", "Z"), [FRESH_DIR], id="eval_fresh2"),
     pytest.param(FRESH3_DIR, ("AX", "AY"), [FRESH_DIR, FRESH2_DIR], id="eval_fresh3"),
+    pytest.param(FRESH4_DIR, ("BA", "BB"), [FRESH_DIR, FRESH2_DIR, FRESH3_DIR], id="eval_fresh4"),
 ]
 
 
@@ -117,8 +119,8 @@ def test_training_has_no_near_copies_of_itself_or_of_any_evaluation_set(
     assert near_duplicates(training, load_fresh_eval()) == []
     assert near_duplicates(training, evaluation) == []
     assert near_duplicates(training, fresh2, threshold=FRESH2_JACCARD) == []
-    fresh3 = load_fresh_eval(FRESH3_DIR)
-    assert near_duplicates(training, fresh3, threshold=FRESH2_JACCARD) == []
+    for later in (FRESH3_DIR, FRESH4_DIR):
+        assert near_duplicates(training, load_fresh_eval(later), threshold=FRESH2_JACCARD) == []
 
 
 def test_near_duplicates_finds_reworded_copies_but_not_texts_on_the_same_topic():

@@ -180,6 +180,7 @@ def test_the_stored_run_reads_in_pt_br_on_its_admin_page(admin_client, small_dat
 FIRST_TITLE = "Primeiro conjunto novo congelado (eval_fresh/)"
 SECOND_TITLE = "Segundo conjunto novo congelado (eval_fresh2/)"
 THIRD_TITLE = "Terceiro conjunto novo congelado (eval_fresh3/)"
+FOURTH_TITLE = "Quarto conjunto novo congelado (eval_fresh4/)"
 LEGACY_TITLE = "Conjunto de avaliação antigo (eval.jsonl)"
 
 
@@ -187,7 +188,7 @@ LEGACY_TITLE = "Conjunto de avaliação antigo (eval.jsonl)"
 def default_run(local_backend, db) -> tuple[list[EvaluationRun], str]:
     """`evaluate` with no dataset: the stored runs in order, and the printed report.
 
-    --fail-under 0 because eval_fresh2 and eval_fresh3 are scored by hand once per final
+    --fail-under 0 because eval_fresh2 … eval_fresh4 are scored by hand once per final
     candidate: no test may
     depend on, assert or print its scores (the assertions below keep them out of messages).
     """
@@ -198,17 +199,19 @@ def default_run(local_backend, db) -> tuple[list[EvaluationRun], str]:
 def test_evaluate_without_a_dataset_scores_every_frozen_set_per_writer_and_eval_jsonl(
     default_run,
 ):
-    (fresh, fresh2, fresh3, legacy), output = default_run
+    (fresh, fresh2, fresh3, fresh4, legacy), output = default_run
 
-    counts = (fresh.item_count, fresh2.item_count, fresh3.item_count, legacy.item_count)
-    assert counts == (650, 650, 650, 450)
+    counts = [run.item_count for run in (fresh, fresh2, fresh3, fresh4, legacy)]
+    assert counts == [650, 650, 650, 650, 450]
     assert fresh.dataset.endswith("eval_fresh")
     assert fresh2.dataset.endswith("eval_fresh2")
     assert fresh3.dataset.endswith("eval_fresh3")
+    assert fresh4.dataset.endswith("eval_fresh4")
     assert set(fresh.metrics["per_writer"]) == {"X", "Y"}
     assert set(fresh2.metrics["per_writer"]) == {"W", "Z"}
     assert set(fresh3.metrics["per_writer"]) == {"AX", "AY"}
-    for later in (fresh2, fresh3):
+    assert set(fresh4.metrics["per_writer"]) == {"BA", "BB"}
+    for later in (fresh2, fresh3, fresh4):
         assert set(later.metrics["review"]) == {"errors", "errors_flagged", "flagged"}
         assert later.metrics["failed"] == []
     first_set_report = output.split(SECOND_TITLE)[0]
@@ -234,6 +237,9 @@ def test_evaluate_without_a_dataset_reports_each_frozen_set_under_its_own_title(
         output.index(THIRD_TITLE),
         output.index("Redator AX: F1 macro"),
         output.index("Redator AY: F1 macro"),
+        output.index(FOURTH_TITLE),
+        output.index("Redator BA: F1 macro"),
+        output.index("Redator BB: F1 macro"),
         output.index(LEGACY_TITLE),
     ]
 
@@ -247,7 +253,7 @@ def test_evaluate_checks_the_later_frozen_sets_against_the_bar_too(local_backend
         run_evaluate("--backend", "local", "--skip-lowo", "--fail-under", "1.01")
 
     # A boolean, so that a failing assertion cannot print the message (it holds the scores).
-    for name in ("eval_fresh2", "eval_fresh3"):
+    for name in ("eval_fresh2", "eval_fresh3", "eval_fresh4"):
         listed = re.search(rf"{name}: F1 macro [\d.]+ abaixo do mínimo", str(raised.value))
         assert listed is not None
-    assert EvaluationRun.objects.count() == 4  # every set is still stored
+    assert EvaluationRun.objects.count() == 5  # every set is still stored

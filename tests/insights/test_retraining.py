@@ -86,7 +86,12 @@ def test_evaluate_refuses_gold_when_nothing_was_reviewed(local_backend):
 
 @pytest.mark.django_db
 def test_reviewed_comments_that_repeat_a_frozen_evaluation_text_are_not_trained_on():
-    from insights.classifiers.local.corpus import FRESH2_DIR, FRESH3_DIR, load_fresh_eval
+    from insights.classifiers.local.corpus import (
+        FRESH2_DIR,
+        FRESH3_DIR,
+        FRESH4_DIR,
+        load_fresh_eval,
+    )
     from insights.retraining import reviewed_for_training
 
     curator = CuratorFactory()
@@ -96,6 +101,7 @@ def test_reviewed_comments_that_repeat_a_frozen_evaluation_text_are_not_trained_
         load_fresh_eval()[0].text.upper(),
         load_fresh_eval(FRESH2_DIR)[0].text + "!!",
         " " + load_fresh_eval(FRESH3_DIR)[-1].text,
+        load_fresh_eval(FRESH4_DIR)[7].text.lower(),
     ]
     for text in [own, *copies]:
         comment = CommentFactory(text=text, status=Status.DONE, category="SPAM")

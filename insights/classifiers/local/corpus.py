@@ -3,7 +3,7 @@
 Each line is `{"texto": ..., "categoria": one of CATEGORIES, "tags": [taxonomy codes]}`, with an
 optional `"registro"` (formal, girias, emoji, ...). The training files live in
 `insights/data/train/escritor_<w>.jsonl`, one per writer; the three frozen fresh evaluation sets in
-`insights/data/eval_fresh/`, `eval_fresh2/` and `eval_fresh3/` (two other writers each) and the
+`insights/data/eval_fresh/` … `eval_fresh4/` (two other writers each) and the
 older `insights/data/eval.jsonl` are kept apart and are never read by training.
 """
 
@@ -33,7 +33,10 @@ FRESH2_DIR = DATA_DIR / "eval_fresh2"
 # The third (writers AX and AY, comments typed in the app itself), written before the fifth
 # round of training data was merged.
 FRESH3_DIR = DATA_DIR / "eval_fresh3"
-FROZEN_DIRS = (FRESH_DIR, FRESH2_DIR, FRESH3_DIR)
+# The fourth (writers BA and BB: business customers, listeners writing to the radio programme),
+# written before the seventh round, whose channels are those of eval_fresh2.
+FRESH4_DIR = DATA_DIR / "eval_fresh4"
+FROZEN_DIRS = (FRESH_DIR, FRESH2_DIR, FRESH3_DIR, FRESH4_DIR)
 MAX_TAGS = 3
 # A writer is scored when their rarest label has at least half the items of their commonest.
 BALANCE = 0.5

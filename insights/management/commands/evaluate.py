@@ -43,7 +43,7 @@ FAILURES_SHOWN = 20
 LOWO_DATASET = "lowo"  # EvaluationRun.dataset of leave-one-writer-out runs
 GOLD_DATASET = "reviewed"
 # Headings of the frozen sets, in the order of FROZEN_DIRS.
-FROZEN_ORDINALS = (_("Primeiro"), _("Segundo"), _("Terceiro"))
+FROZEN_ORDINALS = (_("Primeiro"), _("Segundo"), _("Terceiro"), _("Quarto"))
 
 
 @dataclass(frozen=True)
