@@ -176,13 +176,13 @@ def test_into_an_empty_database_links_and_documents_load_over_connections_of_the
 @pytest.mark.django_db(transaction=True)
 def test_a_failed_parallel_load_leaves_no_row_in_any_table(monkeypatch):
     before = _schema()
-    real_chunk = generation._chunk
+    real_chunk = generation.chunk_rows
 
     def chunk_with_a_bad_comment(*args):
         rows = real_chunk(*args)
         return dataclasses.replace(rows, comments=rows.comments + b"not a comment row")
 
-    monkeypatch.setattr(generation, "_chunk", chunk_with_a_bad_comment)
+    monkeypatch.setattr(generation, "chunk_rows", chunk_with_a_bad_comment)
 
     with pytest.raises(psycopg.errors.BadCopyFileFormat):
         call_command("generate_comments", "--count", "500")
