@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.http import HttpResponse, HttpResponseBase
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.utils.cache import patch_cache_control
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
@@ -46,6 +46,14 @@ class WeeklyReportApi(APIView):
     permission_classes = (AllowAny,)
     throttle_classes: list[type] = []
 
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        # GET answers bytes rendered once per snapshot, with no authentication, permission,
+        # throttle or negotiation to run: DRF's request wrapping and response finalising cost
+        # a quarter of the request (~0.1 of 0.5 ms). Other methods go through DRF (405 JSON).
+        if request.method in ("GET", "HEAD"):
+            return self.get(request)
+        return super().dispatch(request, *args, **kwargs)
+
     @extend_schema(
         tags=["relatorio"],
         summary="Relatório da semana: gráficos (PNG em base64) e números",
@@ -65,7 +73,7 @@ class WeeklyReportApi(APIView):
             304: None,
         },
     )
-    def get(self, request: Request) -> HttpResponseBase:
+    def get(self, request: HttpRequest) -> HttpResponseBase:
         rendered = report_json_latest()
         if rendered is None:
             response = HttpResponse(
