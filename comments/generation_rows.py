@@ -30,7 +30,7 @@ CATEGORY_WEIGHTS = {
 }
 STATUS_WEIGHTS = {Status.DONE: 0.96, Status.PENDING: 0.02, Status.PROCESSING: 0.005,
                   Status.FAILED: 0.015}  # fmt: skip
-# The binary rows (`_chunk`) put the per-row fixed-width fields first and the fields drawn
+# The binary rows (`chunk_rows`) put the per-row fixed-width fields first and the fields drawn
 # from the (status, text) pool last, so the COPY names the columns in that order.
 FIXED_COLUMNS = (
     "id", "received_at", "enqueued_at", "attempts", "needs_review", "category_set_by_human",

@@ -2,7 +2,7 @@
 
 Each line is `{"texto": ..., "categoria": one of CATEGORIES, "tags": [taxonomy codes]}`, with an
 optional `"registro"` (formal, girias, emoji, ...). The training files live in
-`insights/data/train/escritor_<w>.jsonl`, one per writer; the three frozen fresh evaluation sets in
+`insights/data/train/escritor_<w>.jsonl`, one per writer; the four frozen fresh evaluation sets in
 `insights/data/eval_fresh/` … `eval_fresh4/` (two other writers each) and the
 older `insights/data/eval.jsonl` are kept apart and are never read by training.
 """
