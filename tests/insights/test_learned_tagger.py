@@ -17,6 +17,7 @@ from insights.classifiers.local.tag_model import (
 from insights.classifiers.local.tag_training import (
     choose_thresholds,
     fit_weights,
+    WRITER_FOLDS,
     fold_of_items,
     learnable_codes,
     out_of_fold_scores,
@@ -108,6 +109,24 @@ def test_held_out_folds_are_the_complete_writers_and_others_always_train(two_wri
 
     assert {f for item, f in zip(two_writers, folds, strict=True) if item.writer == "A"} == {-1}
     assert len({f for item, f in zip(two_writers, folds, strict=True) if item.writer != "A"}) == 2
+
+
+def test_many_complete_writers_share_a_few_folds_and_each_writer_stays_in_one():
+    writers = [f"W{number:02d}" for number in range(WRITER_FOLDS * 2 + 1)]
+    items = [
+        CorpusItem(f"{writer} {label}", label, writer=writer)
+        for writer in writers
+        for label in CATEGORIES
+    ]
+
+    folds = fold_of_items(items)
+
+    per_writer = {
+        writer: {f for item, f in zip(items, folds, strict=True) if item.writer == writer}
+        for writer in writers
+    }
+    assert all(len(seen) == 1 for seen in per_writer.values())
+    assert sorted(set(folds.tolist())) == list(range(WRITER_FOLDS))
 
 
 def test_folds_fitted_in_worker_processes_score_as_one_fold_after_another(small_model, two_writers):

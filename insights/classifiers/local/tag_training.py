@@ -1,11 +1,12 @@
 """Training of the learned tagger: per-tag linear SVMs and their out-of-writer thresholds.
 
 Each canonical code gets a binary linear SVM on the category model's features. A code's
-threshold is chosen on out-of-writer decision scores (each complete writer predicted by models
-trained without them, as insights.classifiers.local.selection does for categories) so that
-pooled precision stays at TARGET_PRECISION while recall is maximal: see `choose_thresholds`.
+threshold is chosen on out-of-writer decision scores (each group of complete writers predicted
+by models trained without them, as insights.classifiers.local.selection does for categories)
+so that pooled precision stays at TARGET_PRECISION while recall is maximal: see
+`choose_thresholds`.
 The features are fitted once on all texts (vocabulary and idf only, no labels), which keeps
-the out-of-writer pass to one fit per writer.
+the out-of-writer pass to one fit per group of writers.
 """
 
 from __future__ import annotations
@@ -33,6 +34,10 @@ MIN_POSITIVES = 5  # a code annotated fewer times than this is left to nobody (n
 # LogisticRegression here, and rule hits as extra columns lowered recall at the same precision.
 REGULARISATION = 0.5
 FALLBACK_FOLDS = 5  # a corpus without two complete writers is split at random instead
+# Complete writers are held out in at most this many groups. One fold per writer cost 38 × 41
+# SVM fits, three quarters of a model build; grouped, a held-out item's scores still come
+# from models that never saw its writer (insights/data/MODEL.md, "Etiquetas").
+WRITER_FOLDS = 6
 SEED = 20240601
 _NEVER = -1e9  # intercept of a code without positives in a fold: it never fires
 _BISECTION_STEPS = 30
@@ -76,10 +81,11 @@ def fit_weights(design: sparse.csr_matrix, truth: np.ndarray) -> tuple[np.ndarra
 
 
 def fold_of_items(items: Sequence[CorpusItem]) -> np.ndarray:
-    """Fold number per item: one per complete writer (others always train, -1), else random."""
+    """Fold number per item: complete writers dealt in name order into at most WRITER_FOLDS
+    folds (others always train, -1); at random when fewer than two writers are complete."""
     writers = complete_writers(items)
     if len(writers) >= 2:
-        number = {writer: index for index, writer in enumerate(writers)}
+        number = {writer: index % WRITER_FOLDS for index, writer in enumerate(writers)}
         return np.array([number.get(item.writer, -1) for item in items])
     return np.random.default_rng(SEED).integers(0, FALLBACK_FOLDS, len(items))
 
