@@ -13,10 +13,11 @@ from rest_framework.test import APIClient
 
 from tests.factories import ApiClientFactory, CuratorFactory
 from tests.locks import file_lock
+from tests.plugins.model_prebuild import build_lock_path
 from tests.worker import WorkerProcess, purge_broker, start_worker
 
 # A green run must have reported every collected test (xdist workers can be lost).
-pytest_plugins = ["tests.plugins.every_test_reported"]
+pytest_plugins = ["tests.plugins.every_test_reported", "tests.plugins.model_prebuild"]
 
 
 def _redis_db_shifted(url: str, offset: int) -> str:
@@ -103,5 +104,6 @@ def local_model_ready() -> None:
     """
     from insights.classifiers.local.backend import LocalBackend
 
-    with file_lock(Path(settings.MODEL_DIR) / ".tests-build.lock"):
+    # tests/plugins/model_prebuild.py may be building it under this lock already.
+    with file_lock(build_lock_path()):
         assert LocalBackend.shared().model is not None
