@@ -15,9 +15,9 @@ from insights.classifiers.local.tag_model import (
     decide,
 )
 from insights.classifiers.local.tag_training import (
+    WRITER_FOLDS,
     choose_thresholds,
     fit_weights,
-    WRITER_FOLDS,
     fold_of_items,
     learnable_codes,
     out_of_fold_scores,
