@@ -1,7 +1,7 @@
 """Run every benchmark module (or those named on the command line), print and save the figures.
 
 Each module in this package exposes `run() -> list[Figure]` and prints one line per figure.
-The runner points Django at the bench database (`benchmarks.harness.bench_database_url`),
+The runner points Django at the bench database (`benchmarks.database.bench_database_url`),
 creates and migrates it, and writes every figure to `bench/results.json`. A module that
 crashes is reported and the run goes on; the exit status is then 1.
 """
@@ -28,12 +28,12 @@ MODULES_IN_ORDER = (
 
 def main(names: list[str]) -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "alumusic.settings")
-    from benchmarks import harness
+    from benchmarks import database, harness
 
-    url = harness.bench_database_url()
+    url = database.bench_database_url()
     os.environ["DATABASE_URL"] = url
     django.setup()
-    harness.database_use(url)
+    database.database_use(url)
     available = {m.name for m in pkgutil.iter_modules([os.path.dirname(__file__)])}
     selected = names or [n for n in MODULES_IN_ORDER if n in available]
     figures, crashed = [], []
@@ -47,7 +47,7 @@ def main(names: list[str]) -> int:
             traceback.print_exc()
             crashed.append(name)
         finally:
-            harness.database_use(url)  # a module may have switched to a database of its own
+            database.database_use(url)  # a module may have switched to a database of its own
         print(f"  ({time.perf_counter() - started:.1f}s)", flush=True)
     seconds = time.perf_counter() - run_started
     path = harness.results_write(figures, _meta(selected, crashed, seconds))

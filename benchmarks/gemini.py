@@ -16,7 +16,7 @@ import time
 from django.conf import settings
 from django.test import override_settings
 
-from benchmarks import harness
+from benchmarks import database, harness
 from benchmarks.report import Figure, print_figure
 
 COMMENTS = 3_000
@@ -67,7 +67,7 @@ def _classify_with_workers(fake) -> float:
     from comments.models import Comment
     from insights.pipeline.enqueue import classification_enqueue
 
-    harness.tables_empty()
+    database.tables_empty()
     harness.broker_purge()
     texts = harness.sample_texts(COMMENTS)
     comments = Comment.objects.bulk_create(Comment(text=text) for text in texts)
@@ -87,7 +87,7 @@ def _classify_with_workers(fake) -> float:
                 classification_enqueue(comment_ids=[str(c.id) for c in comments])
             return harness.wait_until_done(COMMENTS, timeout=300, interval=0.1) - started
     finally:
-        harness.tables_empty()
+        database.tables_empty()
 
 
 def _tokens_seen(request) -> int:

@@ -11,7 +11,7 @@ import os
 import threading
 import time
 
-from . import harness
+from . import database, processes
 from .report import Figure, print_figure
 
 COUNT = int(os.environ.get("BENCH_GENERATE_COMMENTS", "1000000"))
@@ -21,15 +21,15 @@ TARGET_ROWS_PER_SECOND = 100_000.0
 def run() -> list[Figure]:
     from comments.generation import comments_generate
 
-    url = f"{harness.bench_database_url()}_generate"
-    harness.database_drop(url)
-    harness.database_use(url)
+    url = f"{database.bench_database_url()}_generate"
+    database.database_drop(url)
+    database.database_use(url)
     try:
         sampler = _BackendSampler()
         sampler.start()
-        own = harness.cpu_seconds([os.getpid()])
+        own = processes.cpu_seconds([os.getpid()])
         result = comments_generate(count=COUNT, seed=int(time.time()))
-        generator_cpu = harness.cpu_seconds([os.getpid()])[os.getpid()] - own[os.getpid()]
+        generator_cpu = processes.cpu_seconds([os.getpid()])[os.getpid()] - own[os.getpid()]
         backends_cpu = sampler.stop()
         print(f"  generated {result.comments:,} comments and {result.tag_links:,} tag links "
               f"in {result.seconds:.1f}s", flush=True)  # fmt: skip
@@ -44,7 +44,7 @@ def run() -> list[Figure]:
         from django.db import connection
 
         connection.close()
-        harness.database_drop(url)
+        database.database_drop(url)
 
 
 class _BackendSampler(threading.Thread):
@@ -71,7 +71,7 @@ class _BackendSampler(threading.Thread):
                 pids = [row[0] for row in watcher.execute(
                     "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
                     "AND pid <> pg_backend_pid()")]  # fmt: skip
-                for pid, cpu in harness.cpu_seconds(pids).items():
+                for pid, cpu in processes.cpu_seconds(pids).items():
                     # A backend that connects during the load started from (nearly) zero.
                     self.first.setdefault(pid, cpu if not self.last else 0.0)
                     self.last[pid] = cpu

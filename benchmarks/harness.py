@@ -1,9 +1,9 @@
-"""The benchmarks' shared plumbing: bench databases, real processes, readiness, results.
+"""The benchmarks' servers and workers, readiness, pipeline helpers and results.
 
 Every benchmark runs against real processes on 127.0.0.1 — gunicorn with the production
 settings and the project's `gunicorn.conf.py`, Celery workers, PostgreSQL, Redis — started and
-stopped here, so no benchmark module carries its own copy of these helpers. It stays one
-module (over 300 lines) for that reason: one home for every process the benchmarks start.
+stopped here, so no benchmark module carries its own copy of these helpers. The bench databases
+live in `benchmarks.database`; measuring and stopping processes in `benchmarks.processes`.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ import json
 import os
 import runpy
 import secrets
-import signal
 import socket
 import subprocess
 import sys
@@ -26,6 +25,8 @@ from pathlib import Path
 from typing import Any
 from unittest import mock
 
+from benchmarks.database import current_database_url
+from benchmarks.processes import process_group_stop
 from benchmarks.report import Figure
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,78 +36,7 @@ BENCH_SECRET_KEY = secrets.token_urlsafe(50)
 HOST = "127.0.0.1"  # benchmarks never send traffic anywhere else
 
 
-# --- databases ---------------------------------------------------------------------------------
-
-
-def bench_database_url() -> str:
-    """BENCH_DATABASE_URL, or `<DATABASE_URL's name>_bench` on the same server."""
-    explicit = os.environ.get("BENCH_DATABASE_URL")
-    if explicit:
-        return explicit
-    base = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/alumusic")
-    return f"{base}_bench"
-
-
-def _server_and_name(url: str) -> tuple[str, str]:
-    server, name = url.rsplit("/", 1)
-    return server, name
-
-
-def _maintenance(url: str) -> Any:
-    import psycopg
-
-    server, _name = _server_and_name(url)
-    return psycopg.connect(server.replace("postgres://", "postgresql://") + "/postgres",
-                           autocommit=True)  # fmt: skip
-
-
-def database_create(url: str) -> None:
-    """Create the database named in `url` unless it exists."""
-    _server, name = _server_and_name(url)
-    with _maintenance(url) as admin:
-        if not admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            admin.execute(f'CREATE DATABASE "{name}"')
-
-
-def database_drop(url: str) -> None:
-    _server, name = _server_and_name(url)
-    with _maintenance(url) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-def database_use(url: str) -> None:
-    """Point this process's Django connection at `url` (created and migrated if needed)."""
-    from django.core.management import call_command
-    from django.db import connection
-
-    database_create(url)
-    _server, name = _server_and_name(url)
-    connection.close()
-    connection.settings_dict["NAME"] = name
-    os.environ["DATABASE_URL"] = url  # inherited by every process started below
-    call_command("migrate", verbosity=0)
-
-
-def current_database_url() -> str:
-    from tests.worker import test_database_url
-
-    return test_database_url()
-
-
-def tables_empty() -> None:
-    """TRUNCATE comments (tag links, search documents) and the LLM call log (fast at any size)."""
-    from django.db import connection
-
-    from comments.models import Comment, CommentSearch, CommentTag
-    from insights.models import LLMCall
-
-    with connection.cursor() as cursor:
-        models = (CommentTag, CommentSearch, Comment, LLMCall)
-        tables = ", ".join(m._meta.db_table for m in models)
-        cursor.execute(f"TRUNCATE {tables}")
-
-
-# --- processes ---------------------------------------------------------------------------------
+# --- servers and workers -----------------------------------------------------------------------
 
 
 def free_port() -> int:
@@ -166,86 +96,6 @@ class Server:
 
     def stop(self) -> None:
         process_group_stop(self.process)
-
-
-def process_group_stop(process: subprocess.Popen[bytes], timeout: float = 20) -> None:
-    """SIGTERM the process's group (its children too); SIGKILL if it outstays `timeout`."""
-    if process.poll() is not None:
-        return
-    with suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        with suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=10)
-
-
-def peak_rss_mb(pid: int) -> float:
-    """The most resident memory `pid` ever had (VmHWM), in MB."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    raise RuntimeError(f"no VmHWM for pid {pid}")
-
-
-def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    raise RuntimeError(f"no VmRSS for pid {pid}")
-
-
-def cpu_seconds(pids: Sequence[int]) -> dict[int, float]:
-    """User + system CPU seconds so far of each live pid in `pids`."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    seconds = {}
-    for pid in pids:
-        with suppress(OSError):
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            seconds[pid] = (int(fields[11]) + int(fields[12])) / ticks
-    return seconds
-
-
-def postgres_backend_pids() -> list[int]:
-    """The server processes of every other connection to this database (web, workers)."""
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
-                       "AND pid <> pg_backend_pid()")  # fmt: skip
-        return [row[0] for row in cursor.fetchall()]
-
-
-def process_tree(pid: int) -> list[int]:
-    """`pid` and all its descendants."""
-    found, pending = [], [pid]
-    while pending:
-        current = pending.pop()
-        found.append(current)
-        with suppress(OSError):
-            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
-            pending += [int(child) for child in children]
-    return found
-
-
-class CpuMeter:
-    """CPU seconds spent by groups of processes between `start()` and `stop()`."""
-
-    def __init__(self, groups: dict[str, Any]) -> None:
-        self.groups = groups  # name -> callable returning the pids to count
-        self.before: dict[str, dict[int, float]] = {}
-        self.spent: dict[str, float] = {}
-
-    def start(self) -> None:
-        self.before = {name: cpu_seconds(pids()) for name, pids in self.groups.items()}
-
-    def stop(self) -> dict[str, float]:
-        for name, pids in self.groups.items():
-            after, before = cpu_seconds(pids()), self.before[name]
-            self.spent[name] = sum(cpu - before.get(pid, 0.0) for pid, cpu in after.items())
-        return self.spent
 
 
 def http_get(port: int, path: str, headers: dict[str, str] | None = None) -> int:

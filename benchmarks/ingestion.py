@@ -18,7 +18,7 @@ from contextlib import contextmanager, nullcontext
 from random import Random
 from typing import Any
 
-from benchmarks import harness
+from benchmarks import database, harness, processes
 from benchmarks.report import Figure, print_figure
 
 ITEMS_PER_REQUEST = 1_000
@@ -30,7 +30,7 @@ WARM_UP_REQUESTS = 3  # per client: every gunicorn worker connected and its code
 
 def run() -> list[Figure]:
     harness.local_model_ensure()
-    harness.tables_empty()
+    database.tables_empty()
     _user, token = harness.api_client_token(BENCH_EMAIL)
     figures: list[Figure] = []
     with harness.gunicorn(ready_path="/api/comentarios?limit=1",
@@ -43,22 +43,22 @@ def run() -> list[Figure]:
 
 def _scenario(server: harness.Server, token: str, *, worker: bool) -> list[Figure]:
     label = "while 1 worker classifies" if worker else "no worker"
-    harness.tables_empty()
+    database.tables_empty()
     harness.broker_purge()
     workers = harness.celery_workers(concurrency=1) if worker else nullcontext()
     try:
         with workers as running:
-            groups = {"web": lambda: harness.process_tree(server.process.pid),
-                      "PostgreSQL": harness.postgres_backend_pids}  # fmt: skip
+            groups = {"web": lambda: processes.process_tree(server.process.pid),
+                      "PostgreSQL": processes.postgres_backend_pids}  # fmt: skip
             if running is not None:
-                groups["worker"] = lambda: harness.process_tree(running.pid)
-            meter = harness.CpuMeter(groups)
+                groups["worker"] = lambda: processes.process_tree(running.pid)
+            meter = processes.CpuMeter(groups)
             classified_before = _done_count()
             stored, latencies, elapsed = _load(server.port, token, meter)
             classified = _done_count() - classified_before
     finally:
         harness.broker_purge()  # tasks for rows about to be truncated
-        harness.tables_empty()
+        database.tables_empty()
     rate = stored / elapsed
     p50 = harness.percentile(latencies, 0.50) * 1000
     p99 = harness.percentile(latencies, 0.99) * 1000
@@ -125,7 +125,7 @@ def _bodies(count: int = 16) -> list[bytes]:
     return bodies
 
 
-def _load(port: int, token: str, meter: harness.CpuMeter) -> tuple[int, list[float], float]:
+def _load(port: int, token: str, meter: processes.CpuMeter) -> tuple[int, list[float], float]:
     """CLIENTS processes post for SECONDS after a warm-up; (stored, latencies, elapsed)."""
     results: Any = multiprocessing.get_context("fork").Queue()
     start_at = time.time() + 1.0 + 0.2 * CLIENTS  # every client warm before the clock starts

@@ -17,7 +17,7 @@ import time
 import requests
 from django.conf import settings
 
-from benchmarks import harness
+from benchmarks import database, harness, processes
 from benchmarks.report import Figure, print_figure
 
 PER_REQUEST = 1_000
@@ -68,24 +68,25 @@ def _measure(
     variant: str, workers: int, count: int, server: harness.Server, token: str
 ) -> tuple[float, float]:
     """Post `count` comments in requests of PER_REQUEST; seconds until all are CONCLUIDO."""
-    harness.tables_empty()
+    database.tables_empty()
     harness.broker_purge()
     bodies = _bodies(count)
     env = {"LOCAL_CLASSIFIER_MODEL": variant}
     with harness.celery_workers(concurrency=workers, env=env) as worker, \
             requests.Session() as session:  # fmt: skip
         _warm_up(session, server, token, workers)
-        harness.tables_empty()
-        meter = harness.CpuMeter({"web": lambda: harness.process_tree(server.process.pid),
-                                  "PostgreSQL": harness.postgres_backend_pids,
-                                  "worker": lambda: harness.process_tree(worker.pid)})  # fmt: skip
+        database.tables_empty()
+        meter = processes.CpuMeter(
+            {"web": lambda: processes.process_tree(server.process.pid),
+             "PostgreSQL": processes.postgres_backend_pids,
+             "worker": lambda: processes.process_tree(worker.pid)})  # fmt: skip
         meter.start()
         started = time.perf_counter()
         for body in bodies:
             _post(session, server, token, body)
         finished = harness.wait_until_done(count, timeout=600)
         meter.stop()
-    harness.tables_empty()
+    database.tables_empty()
     seconds = finished - started
     print("  CPU ms per 1,000 comments: "
           + ", ".join(f"{name} {spent / count * 1e6:.1f}" for name, spent in meter.spent.items())

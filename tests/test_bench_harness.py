@@ -8,7 +8,7 @@ import pytest
 import requests
 from rest_framework.authtoken.models import Token
 
-from benchmarks import harness
+from benchmarks import harness, processes
 from tests.factories import ApiClientFactory
 
 
@@ -24,7 +24,7 @@ def test_gunicorn_starts_answers_and_stops_with_its_workers(transactional_db) ->
                                  headers=headers, timeout=10)  # fmt: skip
         assert response.status_code == 202
         assert len(workers) == 2
-        assert harness.peak_rss_mb(workers[0]) > 0
+        assert processes.peak_rss_mb(workers[0]) > 0
     assert server.process.poll() is not None
     for pid in workers:
         assert not os.path.exists(f"/proc/{pid}") or _is_zombie(pid)
