@@ -7,6 +7,7 @@ import json
 
 import pytest
 
+from comments.ingestion import encoding, json_reader
 from comments.ingestion import readers as parsing
 from comments.ingestion.readers import ParsedRow, read_items
 from lib.errors import ValidationFailed
@@ -14,6 +15,12 @@ from lib.errors import ValidationFailed
 
 def rows(content: bytes, name: str) -> list[ParsedRow]:
     return list(read_items(io.BytesIO(content), filename=name))
+
+
+def read_in_chunks_of(monkeypatch, chunk: int) -> None:
+    """Both the encoding check and the JSON reader read `chunk` bytes/characters at a time."""
+    monkeypatch.setattr(encoding, "_READ_CHUNK", chunk)
+    monkeypatch.setattr(json_reader, "_READ_CHUNK", chunk)
 
 
 def test_csv_headers_are_matched_without_case_accents_or_spaces():
@@ -47,7 +54,7 @@ def test_a_file_without_extension_is_typed_by_its_content():
 
 @pytest.mark.parametrize("chunk", [1, 2, 3, 7, 64])
 def test_json_elements_are_read_correctly_across_any_chunk_boundary(monkeypatch, chunk):
-    monkeypatch.setattr(parsing, "_READ_CHUNK", chunk)
+    read_in_chunks_of(monkeypatch, chunk)
     data = ["olá", {"texto": "b", "id": "x"}, 123456789, [1, 2], {"texto": "fim ]"}]
 
     result = rows(json.dumps(data, ensure_ascii=False).encode(), "a.json")
@@ -58,7 +65,7 @@ def test_json_elements_are_read_correctly_across_any_chunk_boundary(monkeypatch,
 
 @pytest.mark.parametrize("chunk", [1, 3, 64])
 def test_a_json_file_holding_one_object_is_one_row(monkeypatch, chunk):
-    monkeypatch.setattr(parsing, "_READ_CHUNK", chunk)
+    read_in_chunks_of(monkeypatch, chunk)
 
     result = rows(b' {"texto": "Oi", "id": "x"}\n', "a.json")
 
