@@ -10,7 +10,9 @@ TEST_BROKER_URL ?= redis://127.0.0.1:6379/15
 # pytest-xdist processes (0 = in-process); each gets its own test database and Redis db
 # (tests/conftest.py). A run that reports fewer tests than it collected fails
 # (tests/plugins/every_test_reported.py), so a lost worker cannot leave a green summary.
-TEST_WORKERS ?= 2
+# Three on two cores: the tests that start workers, servers and browsers spend much of their
+# time waiting, and a third process fills it (docs/performance.md, "Tempo da suíte").
+TEST_WORKERS ?= 3
 
 .PHONY: setup demo test lint bench browser-deps lock clean
 
