@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from insights.classifiers.local.backend import LocalBackend
+from insights.classifiers.local.cascade import share_tfidf
 from insights.classifiers.local.corpus import EVAL_PATH, load_jsonl, load_training_corpus
 from insights.classifiers.local.training import (
     SPECS,
@@ -165,12 +166,29 @@ def test_the_cascade_lets_the_use_model_answer_only_the_comments_fast_is_unsure_
     save_model(cascade, tmp_path / "cascata.joblib")
     loaded = load_model(tmp_path / "cascata.joblib")
     assert np.allclose(loaded.predict_proba(texts), combined)
+    assert tfidf_step(loaded.second_opinion) is tfidf_step(loaded)  # one copy in the artifact
     result = LocalBackend.for_model(loaded).classify(
         [CommentInput(id=str(row), text=text) for row, text in enumerate(texts)]
     )
     confidence = np.array([c.confidence for c in result.classifications])
     assert np.allclose(confidence, combined.max(axis=1))
     assert {c.model for c in result.classifications} == {"local-tfidf-lr+use"}
+
+
+def tfidf_step(model):
+    return dict(model.pipeline.named_steps["features"].transformer_list)["tfidf"]
+
+
+def test_a_tfidf_step_is_shared_only_with_a_model_that_fitted_the_same_one(small_corpus):
+    first = train_model(SPECS["fast"], small_corpus, with_tagger=False)
+    same = train_model(SPECS["fast"], small_corpus, with_tagger=False)
+    other = train_model(SPECS["fast"], small_corpus[:150], with_tagger=False)
+    other_step = tfidf_step(other)
+
+    assert share_tfidf(first.pipeline, other.pipeline) is False
+    assert tfidf_step(other) is other_step
+    assert share_tfidf(first.pipeline, same.pipeline) is True
+    assert tfidf_step(same) is tfidf_step(first)
 
 
 def test_the_cascade_version_changes_with_its_second_model(small_corpus, monkeypatch):

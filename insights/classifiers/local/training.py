@@ -34,6 +34,7 @@ from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.preprocessing import FunctionTransformer
 from threadpoolctl import threadpool_limits
 
+from insights.classifiers.local.cascade import share_tfidf
 from insights.classifiers.local.corpus import (
     TRAIN_DIR,
     CorpusItem,
@@ -52,7 +53,7 @@ logger = logging.getLogger(__name__)
 SEED = 20240601
 CALIBRATION_FOLDS = 5
 # The code that shapes the model: a change to any of these files changes the artifact version.
-_MODEL_SOURCES = ("training.py", "features.py", "vectorizers.py", "embeddings.py")
+_MODEL_SOURCES = ("training.py", "cascade.py", "features.py", "vectorizers.py", "embeddings.py")
 # The learned tagger's code (the keyword rules only explain its tags, at run time).
 _TAGGER_SOURCES = ("tag_model.py", "tag_training.py")
 # Words, single punctuation marks ("?", "!") and each emoji are tokens.
@@ -267,6 +268,7 @@ def train_model(
         second_opinion = pending.result()
         # Replacing columns needs one label order; both sort the same labels.
         assert second_opinion.labels == labels
+        share_tfidf(pipeline, second_opinion.pipeline)
     corpus_version = model_version(spec, items)
     version = model_version(spec, everything) if reviewed else corpus_version
     return TrainedModel(
