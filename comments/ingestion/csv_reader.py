@@ -9,12 +9,12 @@ from typing import IO
 
 from django.utils.translation import gettext as _
 
-from comments.ingestion.encoding import _text_stream
+from comments.ingestion.encoding import text_stream
 from comments.ingestion.rows import (
     ParsedRow,
-    _csv_columns,
-    _csv_item,
-    _is_headerless_single_column,
+    csv_columns,
+    csv_item,
+    is_headerless_single_column,
 )
 from lib.errors import ValidationFailed
 
@@ -23,8 +23,8 @@ from lib.errors import ValidationFailed
 _NO_DELIMITER = "\x1f"
 
 
-def _read_csv(file: IO[bytes]) -> Iterator[ParsedRow]:
-    text = _text_stream(file)
+def read_csv(file: IO[bytes]) -> Iterator[ParsedRow]:
+    text = text_stream(file)
     number = 1  # the row being read: the header is row 1
     try:
         header_line = text.readline()
@@ -32,16 +32,16 @@ def _read_csv(file: IO[bytes]) -> Iterator[ParsedRow]:
         header = next(csv.reader([header_line], delimiter=delimiter), [])
         lines: Iterator[str] = text
         first_number = 2
-        if _is_headerless_single_column(header):
+        if is_headerless_single_column(header):
             # Old clients send one text per line and no header: the first line is a text too.
             text_column, id_column, first_number = 0, None, 1
             lines = _prepend(header_line, text)
         else:
-            text_column, id_column = _csv_columns(header)
+            text_column, id_column = csv_columns(header)
         number = first_number
         for number, row in enumerate(csv.reader(lines, delimiter=delimiter), start=first_number):
             if row:  # a blank line is no row; a row of empty cells is an empty text
-                yield ParsedRow(number, _csv_item(row, text_column, id_column))
+                yield ParsedRow(number, csv_item(row, text_column, id_column))
             number += 1  # an error while reading the next row is about that row
     except csv.Error as exc:
         raise _unreadable_csv(number, str(exc)) from exc

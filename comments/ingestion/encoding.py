@@ -11,8 +11,8 @@ from django.utils.translation import gettext as _
 
 from lib.errors import ValidationFailed
 
-_READ_CHUNK = 1 << 20
-_UTF8_BOM = codecs.BOM_UTF8
+READ_CHUNK = 1 << 20
+UTF8_BOM = codecs.BOM_UTF8
 _CP1252_UNDEFINED = re.compile(b"[\x81\x8d\x8f\x90\x9d]")
 
 
@@ -23,13 +23,13 @@ def _detect_encoding(file: IO[bytes]) -> str:
     dashes (0x80-0x9F) would become invisible control characters when read as Latin-1. The
     few bytes that Windows-1252 leaves undefined make the file unreadable (400), not garbled.
     """
-    if file.read(3) == _UTF8_BOM:
+    if file.read(3) == UTF8_BOM:
         file.seek(0)
         return "utf-8-sig"
     file.seek(0)
     decoder = codecs.getincrementaldecoder("utf-8")()
     try:
-        while chunk := file.read(_READ_CHUNK):
+        while chunk := file.read(READ_CHUNK):
             decoder.decode(chunk)
         decoder.decode(b"", final=True)
     except UnicodeDecodeError:
@@ -44,7 +44,7 @@ def _detect_encoding(file: IO[bytes]) -> str:
 def _refuse_undefined_cp1252(file: IO[bytes]) -> None:
     """400 naming the file line of the first byte that Windows-1252 leaves undefined."""
     line = 1
-    while chunk := file.read(_READ_CHUNK):
+    while chunk := file.read(READ_CHUNK):
         found = _CP1252_UNDEFINED.search(chunk)
         if found:
             line += chunk.count(b"\n", 0, found.start())
@@ -56,6 +56,6 @@ def _refuse_undefined_cp1252(file: IO[bytes]) -> None:
         line += chunk.count(b"\n")
 
 
-def _text_stream(file: IO[bytes]) -> io.TextIOWrapper:
+def text_stream(file: IO[bytes]) -> io.TextIOWrapper:
     # newline="" lets the csv module see the line endings inside quoted fields.
     return io.TextIOWrapper(file, encoding=_detect_encoding(file), newline="")

@@ -9,14 +9,15 @@ from typing import IO, Any
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from comments.ingestion.encoding import _READ_CHUNK, _text_stream
+from comments.ingestion import encoding
+from comments.ingestion.encoding import text_stream
 from comments.ingestion.rows import ParsedRow
 from lib.errors import ValidationFailed
 from lib.nesting import json_depth_exceeds
 
 
-def _read_json(file: IO[bytes]) -> Iterator[ParsedRow]:
-    text = _text_stream(file)
+def read_json(file: IO[bytes]) -> Iterator[ParsedRow]:
+    text = text_stream(file)
     try:
         for index, value in enumerate(_json_elements(text)):
             if json_depth_exceeds(value, settings.JSON_MAX_DEPTH - 1):  # the list is a level
@@ -48,7 +49,7 @@ class _JsonArrayReader:
     def _fill(self) -> bool:
         if self.eof:
             return False
-        chunk = self.stream.read(_READ_CHUNK)
+        chunk = self.stream.read(encoding.READ_CHUNK)
         self.eof = not chunk
         self.buffer = self.buffer[self.position :] + chunk
         self.position = 0

@@ -19,11 +19,11 @@ from typing import IO
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from comments.ingestion.csv_reader import _read_csv
-from comments.ingestion.encoding import _UTF8_BOM
-from comments.ingestion.json_reader import _read_json
+from comments.ingestion.csv_reader import read_csv
+from comments.ingestion.encoding import UTF8_BOM
+from comments.ingestion.json_reader import read_json
 from comments.ingestion.rows import ParsedRow
-from comments.ingestion.xlsx_reader import _read_xlsx
+from comments.ingestion.xlsx_reader import read_xlsx
 from lib.errors import LimitExceeded, ValidationFailed
 
 __all__ = ["SUPPORTED_EXTENSIONS", "ParsedRow", "check_file_size", "read_items"]
@@ -45,10 +45,10 @@ def read_items(file: IO[bytes], *, filename: str) -> Iterator[ParsedRow]:
     """Yield the rows of a seekable binary `file`, typed by its extension or content."""
     kind = _file_kind(file, filename)
     if kind == "xlsx":
-        return _read_xlsx(file)
+        return read_xlsx(file)
     if kind == "json":
-        return _read_json(file)
-    return _read_csv(file)
+        return read_json(file)
+    return read_csv(file)
 
 
 def _file_kind(file: IO[bytes], filename: str) -> str:
@@ -64,6 +64,6 @@ def _file_kind(file: IO[bytes], filename: str) -> str:
         return extension[1:]
     if head.startswith(_ZIP_MAGIC):
         return "xlsx"
-    if head.removeprefix(_UTF8_BOM).lstrip()[:1] in (b"[", b"{"):
+    if head.removeprefix(UTF8_BOM).lstrip()[:1] in (b"[", b"{"):
         return "json"
     return "csv"

@@ -19,12 +19,12 @@ def _normalise_header(name: str) -> str:
     return fold_accents(collapse_spaces(name.lstrip("\ufeff")))
 
 
-def _is_headerless_single_column(header: list[str]) -> bool:
+def is_headerless_single_column(header: list[str]) -> bool:
     """One column whose first line is not the `texto` header: a plain list of texts."""
     return len(header) == 1 and _normalise_header(header[0]) != "texto"
 
 
-def _csv_columns(header: list[str]) -> tuple[int, int | None]:
+def csv_columns(header: list[str]) -> tuple[int, int | None]:
     names = [_normalise_header(name) for name in header]
     if "texto" not in names:
         found = ", ".join(repr(name) for name in header if name.strip()) or _("nenhuma")
@@ -39,7 +39,7 @@ def _csv_columns(header: list[str]) -> tuple[int, int | None]:
     return names.index("texto"), names.index("id") if "id" in names else None
 
 
-def _csv_item(row: list[str], text_column: int, id_column: int | None) -> dict[str, str]:
+def csv_item(row: list[str], text_column: int, id_column: int | None) -> dict[str, str]:
     item = {"texto": row[text_column] if text_column < len(row) else ""}
     if id_column is not None and id_column < len(row) and row[id_column].strip():
         item["id"] = row[id_column]

@@ -12,9 +12,9 @@ from django.utils.translation import gettext as _
 
 from comments.ingestion.rows import (
     ParsedRow,
-    _csv_columns,
-    _csv_item,
-    _is_headerless_single_column,
+    csv_columns,
+    csv_item,
+    is_headerless_single_column,
 )
 from lib.errors import LimitExceeded, ValidationFailed
 
@@ -24,7 +24,7 @@ logger = logging.getLogger(__name__)
 _XLSX_MAX_PARTS = 1_000
 
 
-def _read_xlsx(file: IO[bytes]) -> Iterator[ParsedRow]:
+def read_xlsx(file: IO[bytes]) -> Iterator[ParsedRow]:
     # openpyxl reports a damaged workbook with many unrelated exception types (zip, XML,
     # KeyError for a missing part…), so any failure while reading means "unreadable file".
     import openpyxl
@@ -75,15 +75,15 @@ def _xlsx_rows(workbook: Any) -> Iterator[ParsedRow]:
         raise _unreadable_xlsx()
     rows = workbook.worksheets[0].iter_rows(values_only=True)
     header = [_cell_text(value) for value in next(rows, ())]
-    if _is_headerless_single_column(header):
+    if is_headerless_single_column(header):
         yield ParsedRow(1, {"texto": header[0]})
         text_column, id_column = 0, None
     else:
-        text_column, id_column = _csv_columns(header)
+        text_column, id_column = csv_columns(header)
     for number, values in enumerate(rows, start=2):
         if any(value is not None for value in values):  # sheets often end in blank rows
             row = [_cell_text(value, number) for value in values]
-            yield ParsedRow(number, _csv_item(row, text_column, id_column))
+            yield ParsedRow(number, csv_item(row, text_column, id_column))
 
 
 def _cell_text(value: Any, row: int = 1) -> str:

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from comments.ingestion import encoding, json_reader
+from comments.ingestion import encoding
 from comments.ingestion import readers as parsing
 from comments.ingestion.readers import ParsedRow, read_items
 from lib.errors import ValidationFailed
@@ -19,8 +19,7 @@ def rows(content: bytes, name: str) -> list[ParsedRow]:
 
 def read_in_chunks_of(monkeypatch, chunk: int) -> None:
     """Both the encoding check and the JSON reader read `chunk` bytes/characters at a time."""
-    monkeypatch.setattr(encoding, "_READ_CHUNK", chunk)
-    monkeypatch.setattr(json_reader, "_READ_CHUNK", chunk)
+    monkeypatch.setattr(encoding, "READ_CHUNK", chunk)
 
 
 def test_csv_headers_are_matched_without_case_accents_or_spaces():
