@@ -6,6 +6,8 @@ draw from it. Codes outside it (from Gemini) are stored as new tags for curators
 
 from __future__ import annotations
 
+import functools
+
 TAXONOMY: dict[str, str] = {
     # Música e artistas
     "musica": "Uma música específica (faixa, single)",
@@ -58,6 +60,7 @@ TAXONOMY: dict[str, str] = {
 }
 
 
+@functools.cache
 def taxonomy_codes() -> frozenset[str]:
-    """The canonical tag codes."""
+    """The canonical tag codes (TAXONOMY is a constant: built once)."""
     return frozenset(TAXONOMY)

@@ -17,6 +17,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import orjson
+
 from insights.domain import CATEGORIES
 from insights.taxonomy import taxonomy_codes
 from lib.text import collapse_spaces, fold_accents
@@ -82,7 +84,7 @@ def load_jsonl(path: Path) -> list[CorpusItem]:
 
 
 def _parse_line(line: str, writer: str) -> CorpusItem:
-    record = json.loads(line)
+    record = orjson.loads(line)
     if not isinstance(record, dict):
         raise CorpusError("expected a JSON object")
     text, category, tags = record.get("texto"), record.get("categoria"), record.get("tags", [])
