@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 
+import numpy as np
 import pytest
 
 from insights.classifiers.local.corpus import (
@@ -138,6 +139,24 @@ def test_near_duplicates_finds_reworded_copies_but_not_texts_on_the_same_topic()
 
     assert (copy.index, copy.other, copy.similarity) == (1, 0, 1.0)
     assert near_duplicates(items[2:], items[:1]) == []
+
+
+def test_the_shingle_matrix_gives_the_overlaps_of_the_shingle_sets(training):
+    from insights.classifiers.local.dedup import _binary_matrix, shingles
+
+    # Keys shorter than, equal to and longer than a shingle, a shingle repeated inside a
+    # text, accents, letters beyond 16 bits, a text with no word, then a slice of the corpus.
+    texts = ["a", "ab!", "abc", "show show show show", "Ótimo", "𝐀𝐁𝐂 show", "!!!", "x y"]
+    texts += [item.text for item in training[::60]]
+    sets = [shingles(text) for text in texts]
+
+    matrix = _binary_matrix(texts)
+
+    # Set sizes and every pairwise intersection are what the Jaccard scores are made of.
+    overlaps = (matrix @ matrix.T).toarray()
+    expected = np.array([[len(a & b) for b in sets] for a in sets])
+    np.testing.assert_array_equal(overlaps, expected)
+    assert set(matrix.data) == {1.0}
 
 
 def test_at_least_six_writers_wrote_every_label_and_the_fresh_set_has_120_per_label(training):
