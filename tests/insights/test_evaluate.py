@@ -10,7 +10,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from insights.classifiers.local.corpus import EVAL_PATH
-from insights.evaluation import tag_scores
+from insights.metrics import tag_scores
 from insights.models import EvaluationRun
 
 SMALL_DATASET = [
