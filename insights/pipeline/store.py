@@ -21,6 +21,7 @@ from django.db.models.functions import Coalesce, Greatest
 
 from comments.models import Comment, CommentTag, FailureKind, Status, Tag, TagOrigin
 from comments.search import documents_insert_sql
+from comments.tags import tag_canonical_ids
 from common.db import is_postgres
 from common.redaction import redact
 from insights.domain import Classification
@@ -28,7 +29,6 @@ from insights.domain import Classification
 logger = logging.getLogger(__name__)
 
 WRITE_CHUNK = 1_000
-_MAX_MERGE_HOPS = 10
 _COMMENT = Comment._meta.db_table
 _COMMENT_TAG = CommentTag._meta.db_table
 
@@ -244,33 +244,12 @@ def canonical_tag_ids(explanations: dict[str, str]) -> dict[str, int]:
         Tag.objects.bulk_create(new_tags, ignore_conflicts=True)  # a concurrent worker may win
         found |= dict(Tag.objects.filter(code__in=missing).values_list("code", "id"))
         logger.info("Created %d new tags suggested by the classifier", len(missing))
-    canonical = _follow_merges(set(found.values()))
+    canonical = tag_canonical_ids(set(found.values()))
     return {code: canonical[tag_id] for code, tag_id in found.items()}
 
 
 def _new_tag(code: str, explanation: str) -> Tag:
     return Tag(code=code, description=explanation[:255], origin=TagOrigin.LLM)
-
-
-def _follow_merges(tag_ids: set[int]) -> dict[int, int]:
-    """{tag id: id of the tag it ends up merged into (itself when not merged)}."""
-    merged_into: dict[int, int | None] = {}
-    frontier = set(tag_ids)
-    for _hop in range(_MAX_MERGE_HOPS):
-        rows = Tag.objects.filter(id__in=frontier).values_list("id", "merged_into_id")
-        merged_into |= dict(rows)
-        frontier = {t for t in merged_into.values() if t is not None} - merged_into.keys()
-        if not frontier:
-            break
-    return {tag_id: _final(tag_id, merged_into) for tag_id in tag_ids}
-
-
-def _final(tag_id: int, merged_into: dict[int, int | None]) -> int:
-    seen = {tag_id}
-    while (target := merged_into.get(tag_id)) is not None and target not in seen:
-        seen.add(target)
-        tag_id = target
-    return tag_id
 
 
 def release(
