@@ -24,9 +24,10 @@ from django.conf import settings
 from threadpoolctl import threadpool_limits
 
 from benchmarks.report import Figure, print_figure
+from insights.classifiers.local.artifacts import artifact_path, load_or_build
 from insights.classifiers.local.backend import LocalBackend
 from insights.classifiers.local.corpus import EVAL_PATH, load_jsonl, load_training_corpus
-from insights.classifiers.local.training import DEFAULT_VARIANT, artifact_path, load_or_build
+from insights.classifiers.local.training import DEFAULT_VARIANT
 from insights.domain import CommentInput
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -42,7 +43,7 @@ MODELS = (
 # unpickling the artifact, loading any encoder weights and the first prediction.
 _LOAD_SCRIPT = """
 import sys, time
-from insights.classifiers.local.training import load_model
+from insights.classifiers.local.artifacts import load_model
 started = time.process_time()
 load_model(sys.argv[1]).warm_up()
 print(time.process_time() - started)

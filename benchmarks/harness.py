@@ -201,7 +201,7 @@ def local_model_ensure(variant: str = "default") -> None:
     (each would otherwise build its own on its first batch)."""
     from django.conf import settings
 
-    from insights.classifiers.local.training import load_or_build
+    from insights.classifiers.local.artifacts import load_or_build
 
     load_or_build(variant, settings.MODEL_DIR)
 

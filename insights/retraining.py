@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from insights.classifiers.local.artifacts import load_model
 from insights.classifiers.local.backend import LocalBackend
 from insights.classifiers.local.corpus import (
     EVAL_PATH,
@@ -24,7 +25,7 @@ from insights.classifiers.local.corpus import (
     load_fresh_eval,
     load_jsonl,
 )
-from insights.classifiers.local.training import TrainedModel, load_model
+from insights.classifiers.local.training import TrainedModel
 from insights.evaluation import evaluate_backend
 from insights.selectors import reviewed_gold_items
 

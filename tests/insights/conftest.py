@@ -47,7 +47,7 @@ def trained_model_dir(tmp_path_factory, local_model_ready) -> Path:
     """
     from django.conf import settings
 
-    from insights.classifiers.local.training import artifact_path, load_or_build
+    from insights.classifiers.local.artifacts import artifact_path, load_or_build
 
     # Under xdist every worker's basetemp sits in one run directory: copy there once.
     root = tmp_path_factory.getbasetemp()

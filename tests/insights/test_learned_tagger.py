@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from scipy import sparse
 
+from insights.classifiers.local.artifacts import load_model, save_model
 from insights.classifiers.local.backend import LocalBackend
 from insights.classifiers.local.corpus import CorpusItem, load_training_corpus
 from insights.classifiers.local.tag_model import (
@@ -25,13 +26,7 @@ from insights.classifiers.local.tag_training import (
     tag_truth,
 )
 from insights.classifiers.local.tagger import MAX_TAGS
-from insights.classifiers.local.training import (
-    SPECS,
-    build_pipeline,
-    load_model,
-    save_model,
-    train_model,
-)
+from insights.classifiers.local.training import SPECS, build_pipeline, train_model
 from insights.domain import CATEGORIES, CommentInput
 from insights.taxonomy import taxonomy_codes
 

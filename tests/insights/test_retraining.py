@@ -10,9 +10,9 @@ from django.core.management import CommandError, call_command
 from comments.models import Comment, Status
 from comments.review import comment_review
 from comments.selectors import comments_reviewed_gold
+from insights.classifiers.local.artifacts import artifact_path, load_model, load_or_build
 from insights.classifiers.local.backend import LocalBackend
 from insights.classifiers.local.corpus import EVAL_PATH, load_jsonl, load_training_corpus
-from insights.classifiers.local.training import artifact_path, load_model, load_or_build
 from insights.models import EvaluationRun
 from insights.retraining import Comparison
 from tests.factories import CommentFactory, CuratorFactory, TagFactory

@@ -7,18 +7,16 @@ import json
 import numpy as np
 import pytest
 
-from insights.classifiers.local.backend import LocalBackend
-from insights.classifiers.local.cascade import share_tfidf
-from insights.classifiers.local.corpus import EVAL_PATH, load_jsonl, load_training_corpus
-from insights.classifiers.local.training import (
-    SPECS,
+from insights.classifiers.local.artifacts import (
     artifact_path,
     load_model,
     load_or_build,
-    model_version,
     save_model,
-    train_model,
 )
+from insights.classifiers.local.backend import LocalBackend
+from insights.classifiers.local.cascade import share_tfidf
+from insights.classifiers.local.corpus import EVAL_PATH, load_jsonl, load_training_corpus
+from insights.classifiers.local.training import SPECS, model_version, train_model
 from insights.domain import CATEGORIES, CommentInput
 
 SMALL_PER_LABEL = 60

@@ -17,7 +17,8 @@ from typing import ClassVar
 import numpy as np
 from django.conf import settings
 
-from insights.classifiers.local.training import TrainedModel, load_or_build, resolve_variant
+from insights.classifiers.local.artifacts import load_or_build
+from insights.classifiers.local.training import TrainedModel, resolve_variant
 from insights.domain import BatchResult, Classification, CommentInput
 
 logger = logging.getLogger(__name__)

@@ -55,7 +55,7 @@ def near_duplicates(
     """
     within = reference is None
     texts = [item.text for item in items]
-    if within:
+    if reference is None:
         left = right = _binary_matrix(texts)
     else:
         both = _binary_matrix(texts + [item.text for item in reference])

@@ -1,9 +1,9 @@
-"""Build, save and load the local classifier's model artifact (scikit-learn, joblib).
+"""Build the local classifier's model: the variants, the pipeline, training and its version.
 
-Training is reproducible: fixed seeds, files read in name order, single-threaded solvers. The
-artifact records a version hashed from the corpus, the model's parameters and the library
-versions; an artifact whose version differs from what the current corpus would produce is
-rebuilt (see `load_or_build`), so editing the corpus never leaves a stale model in use.
+Training is reproducible: fixed seeds, files read in name order, single-threaded solvers. A
+model records a version hashed from the corpus, the model's parameters, its code and the library
+versions; artifacts.py saves it and rebuilds an artifact whose version differs from what the
+current corpus would produce, so editing the corpus never leaves a stale model in use.
 """
 
 from __future__ import annotations
@@ -13,9 +13,6 @@ import hashlib
 import json
 import logging
 import multiprocessing
-import os
-import tempfile
-import threading
 import time
 from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -23,7 +20,6 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-import joblib
 import numpy as np
 import sklearn
 from sklearn.calibration import CalibratedClassifierCV
@@ -36,10 +32,8 @@ from threadpoolctl import threadpool_limits
 
 from insights.classifiers.local.cascade import share_tfidf
 from insights.classifiers.local.corpus import (
-    TRAIN_DIR,
     CorpusItem,
     corpus_digest,
-    load_training_corpus,
 )
 from insights.classifiers.local.features import normalise_many
 from insights.classifiers.local.tag_model import LearnedTagger
@@ -333,64 +327,3 @@ def cross_validated_macro_f1(spec: ModelSpec, items: Sequence[CorpusItem], folds
         )
     truth = [item.category for item in items]
     return float(f1_score(truth, predictions, labels=list(CATEGORIES), average="macro"))
-
-
-def artifact_path(variant: str, model_dir: Path) -> Path:
-    """Where the artifact of `variant` lives under `model_dir`."""
-    return Path(model_dir) / f"local-{resolve_variant(variant)}.joblib"
-
-
-def save_model(model: TrainedModel, path: Path) -> None:
-    """Write `model` to `path` atomically, so a concurrent reader never sees half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-    os.close(handle)
-    try:
-        joblib.dump(model, temporary)
-        os.replace(temporary, path)
-    finally:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-
-
-def load_model(path: Path) -> TrainedModel:
-    """The artifact at `path` (raises FileNotFoundError when absent)."""
-    model = joblib.load(path)
-    if not isinstance(model, TrainedModel):
-        raise TypeError(f"{path} does not hold a TrainedModel")
-    return model
-
-
-_BUILD_LOCK = threading.Lock()
-
-
-def load_or_build(variant: str, model_dir: Path, train_dir: Path = TRAIN_DIR) -> TrainedModel:
-    """The artifact of `variant`, rebuilt from the corpus when missing, unreadable or stale."""
-    spec = SPECS[resolve_variant(variant)]
-    path = artifact_path(variant, model_dir)
-    items = load_training_corpus(train_dir)
-    expected = model_version(spec, items) if items else None
-    with _BUILD_LOCK:
-        model = _load_if_current(path, expected)
-        if model is not None:
-            return model
-        if not items:
-            raise FileNotFoundError(f"No model at {path} and no training corpus in {train_dir}")
-        logger.info("Training local model %s on %d items into %s", expected, len(items), path)
-        model = train_model(spec, items)
-        save_model(model, path)
-        return model
-
-
-def _load_if_current(path: Path, expected: str | None) -> TrainedModel | None:
-    try:
-        model = load_model(path)
-    except FileNotFoundError:
-        return None
-    except Exception:  # a truncated or foreign file: rebuild rather than refuse to classify
-        logger.exception("Could not load model artifact %s; rebuilding it", path)
-        return None
-    if expected is not None and (model.corpus_version or model.version) != expected:
-        logger.warning("Model %s is stale (corpus wants %s); rebuilding", model.version, expected)
-        return None
-    return model

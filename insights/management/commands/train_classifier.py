@@ -15,16 +15,14 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
+from insights.classifiers.local.artifacts import artifact_path, load_model, save_model
 from insights.classifiers.local.corpus import CorpusError, load_training_corpus, training_files
 from insights.classifiers.local.training import (
     SPECS,
     ModelSpec,
     TrainedModel,
-    artifact_path,
     cross_validated_macro_f1,
-    load_model,
     resolve_variant,
-    save_model,
     train_model,
 )
 from insights.retraining import Comparison, compare_with_current, reviewed_for_training
