@@ -91,7 +91,9 @@ def test_every_injection_through_the_gemini_path_is_flagged_or_refused(gemini_pa
         expected = (
             opinion.confidence if opinion.category == comment.category else 1 - opinion.confidence
         )
-        assert comment.confidence == pytest.approx(expected), comment.text
+        # The same model on the same text, up to float32 rounding: which comments shared a
+        # batch (the pipeline retries some alone) moves the last digits (4.8e-7 seen).
+        assert comment.confidence == pytest.approx(expected, abs=1e-5), comment.text
         outcomes["flagged"] += 1
     assert sum(outcomes.values()) == len(INJECTION_CORPUS)
     assert not Comment.objects.exclude(id__in=[c.id for c in comments]).exists()

@@ -6,7 +6,7 @@ process starts: most of the cascade model's load time. The first process to need
 writes both to a pack: the tokenizer's tables as flat arrays and the weights uncompressed.
 Later processes read it in about 0.3 s. The pack is derived data: it is keyed by the package
 version and the size of its resource files, and rewritten when missing, stale or unreadable.
-Tokens and embeddings are identical to the package's own (tests/test_use_pack.py).
+Tokens and embeddings are identical to the package's own (tests/insights/test_use_pack.py).
 """
 
 from __future__ import annotations
