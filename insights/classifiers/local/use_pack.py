@@ -47,13 +47,13 @@ def load_encoder(pack_dir: Path | None, threads: int) -> NumpyBackend:
             return _encoder_from_pack(pack_dir, threads)
     except (OSError, ValueError, KeyError, zipfile.BadZipFile):
         logger.warning("USE pack in %s is unreadable; writing it again", pack_dir, exc_info=True)
+    # This process already paid for the package's own load; the pack is for the next ones.
     encoder = _encoder_from_package(threads)
     try:
         write_pack(pack_dir, encoder.sp)
     except OSError:  # a read-only model directory only costs the slow load
         logger.warning("could not write the USE pack in %s", pack_dir, exc_info=True)
-        return encoder
-    return _encoder_from_pack(pack_dir, threads)
+    return encoder
 
 
 def write_pack(pack_dir: Path, tokenizer: UsePureTokenizer) -> None:
