@@ -118,14 +118,20 @@ def _prediction(answer: Classification | None) -> Prediction:
     )
 
 
-def evaluate_out_of_writer(spec: ModelSpec, items: Sequence[CorpusItem]) -> EvaluationResult:
+def evaluate_out_of_writer(
+    spec: ModelSpec,
+    items: Sequence[CorpusItem],
+    *,
+    progress: Callable[[str], None] | None = None,
+) -> EvaluationResult:
     """Leave-one-writer-out scores of `spec` on the training `items` (trains one model a writer).
 
     Tags come from the tagger given the predicted label, and the review flag from the same rule
     the pipeline applies, so every figure matches what `evaluate_backend` reports for a dataset.
+    `progress` is called with each writer once they are predicted.
     """
     started = time.perf_counter()
-    held_out = leave_one_writer_out(spec, items)
+    held_out = leave_one_writer_out(spec, items, progress=progress)
     tags = _learned_tags_out_of_writer(spec, items, held_out)
     result = score_out_of_writer(held_out, spec.model_name, tags)
     return replace(result, duration_seconds=time.perf_counter() - started)

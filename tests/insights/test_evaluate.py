@@ -257,3 +257,27 @@ def test_evaluate_checks_the_later_frozen_sets_against_the_bar_too(local_backend
         listed = re.search(rf"{name}: F1 macro [\d.]+ abaixo do mínimo", str(raised.value))
         assert listed is not None
     assert EvaluationRun.objects.count() == 5  # every set is still stored
+
+
+@pytest.mark.django_db
+def test_evaluate_runs_leave_one_writer_out_with_progress_and_stores_it(
+    settings, tmp_path, small_writer_corpus
+):
+    # The fast variant on four writers: the same command path as the default on the corpus.
+    settings.MODEL_DIR = tmp_path / "models"
+    settings.LOCAL_CLASSIFIER_MODEL = "fast"
+    out, err = StringIO(), StringIO()
+
+    call_command("evaluate", "--backend", "local", "--fail-under", "0", stdout=out, stderr=err)
+
+    lowo = EvaluationRun.objects.get(dataset="lowo")
+    assert lowo.model == "local-tfidf-lr"
+    assert lowo.item_count == 789  # every item of the four writers, each held out once
+    assert set(lowo.metrics["per_writer"]) == {"M", "N", "O", "Q"}
+    assert set(lowo.metrics["tags"]) == {"micro", "macro", "per_code"}
+    report = out.getvalue().split("Validação cruzada deixando um redator de fora")[1]
+    assert "Conjunto lowo: 789 itens" in report
+    assert all(f"Redator {writer}: F1 macro" in report for writer in "MNOQ")
+    progress = err.getvalue()
+    assert "redatores: 100%" in progress
+    assert "4/4" in progress

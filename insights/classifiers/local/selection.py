@@ -10,7 +10,7 @@ fold and are never scored: their per-writer score would mostly measure which lab
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -43,9 +43,16 @@ class OutOfWriterPredictions:
 
 
 def leave_one_writer_out(
-    spec: ModelSpec, items: Sequence[CorpusItem], writers: Sequence[str] | None = None
+    spec: ModelSpec,
+    items: Sequence[CorpusItem],
+    writers: Sequence[str] | None = None,
+    *,
+    progress: Callable[[str], None] | None = None,
 ) -> OutOfWriterPredictions:
-    """Each complete writer's items predicted by a model trained on all the other items."""
+    """Each complete writer's items predicted by a model trained on all the other items.
+
+    `progress` is called with each writer once their model has predicted them.
+    """
     held_out: list[CorpusItem] = []
     rows: list[np.ndarray] = []
     labels: tuple[str, ...] = ()
@@ -58,6 +65,8 @@ def leave_one_writer_out(
         labels = model.labels
         held_out += test
         rows.append(model.predict_proba([item.text for item in test]))
+        if progress is not None:
+            progress(writer)
     probabilities = np.vstack(rows) if rows else np.empty((0, len(CATEGORIES)))
     return OutOfWriterPredictions(held_out, probabilities, labels or CATEGORIES)
 

@@ -1,6 +1,6 @@
 """`manage.py evaluate`: score a classifier backend on labelled data and store each run.
 
-Without `--dataset` or `--gold` it scores the three frozen fresh sets (each on its own, with
+Without `--dataset` or `--gold` it scores the four frozen fresh sets (each on its own, with
 per-writer figures), the older eval.jsonl and, for the local backend, leave-one-writer-out
 cross-validation on the corpus.
 """
@@ -24,6 +24,7 @@ from insights.classifiers.local.corpus import (
     FROZEN_DIRS,
     CorpusError,
     CorpusItem,
+    complete_writers,
     load_fresh_eval,
     load_jsonl,
     load_training_corpus,
@@ -57,7 +58,7 @@ class _Dataset:
 class Command(BaseCommand):
     help = _(
         "Avalia um backend de classificação pelo mesmo caminho do pipeline e registra cada "
-        "avaliação. Sem --dataset nem --gold: os três conjuntos novos congelados (cada um com "
+        "avaliação. Sem --dataset nem --gold: os quatro conjuntos novos congelados (cada um com "
         "os números por redator), o eval.jsonl e, no backend local, a validação cruzada "
         "deixando um redator de fora."
     )
@@ -118,9 +119,12 @@ class Command(BaseCommand):
     def _evaluate(
         self, data: _Dataset, backend: ClassifierBackend, batch_size: int
     ) -> EvaluationResult:
-        # tqdm rewrites its line with "\r"; Django's OutputWrapper would add newlines.
-        stream = getattr(self.stderr, "_out", sys.stderr)
-        with tqdm(total=len(data.items), desc=_("avaliando"), unit=_(" itens"), file=stream) as bar:
+        with tqdm(
+            total=len(data.items),
+            desc=_("avaliando"),
+            unit=_(" itens"),
+            file=self._progress_stream(),
+        ) as bar:
             result = evaluate_backend(
                 data.items, backend, batch_size=batch_size, progress=bar.update
             )
@@ -137,10 +141,26 @@ class Command(BaseCommand):
             % spec.model_name
         )
         corpus = load_training_corpus(Path(settings.LOCAL_CLASSIFIER_CORPUS_DIR))
-        result = evaluate_out_of_writer(spec, corpus)
+        writers = complete_writers(corpus)
+        with tqdm(
+            total=len(writers),
+            desc=_("redatores"),
+            unit=_(" redator"),
+            file=self._progress_stream(),
+        ) as bar:
+
+            def advance(writer: str) -> None:
+                bar.set_postfix_str(writer)
+                bar.update()
+
+            result = evaluate_out_of_writer(spec, corpus, progress=advance)
         evaluation_run_create(dataset=LOWO_DATASET, backend_name="local", result=result)
         self._print(LOWO_DATASET, "local", result)
         return result
+
+    def _progress_stream(self) -> Any:
+        # tqdm rewrites its line with "\r"; Django's OutputWrapper would add newlines.
+        return getattr(self.stderr, "_out", sys.stderr)
 
     def _print(self, dataset: str, backend: str, result: EvaluationResult) -> None:
         write = self.stdout.write
