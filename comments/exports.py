@@ -10,7 +10,7 @@ from itertools import islice
 from typing import Any
 
 import orjson
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import BigIntegerField, Func, QuerySet, TextField
 from django.db.models.functions import Cast
 from django.http import StreamingHttpResponse
@@ -101,7 +101,12 @@ def _wire_chunks_postgres(comments: QuerySet[Any]) -> Iterator[list[dict[str, An
 
 
 def _tags_json_by_comment(ids: list[str]) -> dict[str, orjson.Fragment]:
-    with connection.cursor() as cursor:
+    # A chunk's tag rows are ~1 % of the table, but costed with PostgreSQL's default
+    # random_page_cost (4, for spinning disks) the planner reads the whole table for them. The
+    # table is cached; costed as the in-memory index it is, the lookup runs in a third of the
+    # time (23.5 → 8.5 ms per 2,000 comments at 190,000 tag rows, docs/performance.md).
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL random_page_cost = 1.1")
         cursor.execute(_TAGS_JSON, [ids])
         return {comment_id: orjson.Fragment(tags) for comment_id, tags in cursor.fetchall()}
 
