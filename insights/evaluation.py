@@ -123,15 +123,17 @@ def evaluate_out_of_writer(
     items: Sequence[CorpusItem],
     *,
     progress: Callable[[str], None] | None = None,
+    processes: int = 1,
 ) -> EvaluationResult:
-    """Leave-one-writer-out scores of `spec` on the training `items` (trains one model a writer).
+    """Leave-one-writer-out scores of `spec` on the training `items` (trains one model a writer,
+    `processes` writers at a time).
 
     Tags come from the tagger given the predicted label, and the review flag from the same rule
     the pipeline applies, so every figure matches what `evaluate_backend` reports for a dataset.
     `progress` is called with each writer once they are predicted.
     """
     started = time.perf_counter()
-    held_out = leave_one_writer_out(spec, items, progress=progress)
+    held_out = leave_one_writer_out(spec, items, progress=progress, processes=processes)
     tags = _learned_tags_out_of_writer(spec, items, held_out)
     result = score_out_of_writer(held_out, spec.model_name, tags)
     return replace(result, duration_seconds=time.perf_counter() - started)

@@ -50,6 +50,19 @@ def test_each_writer_is_predicted_by_a_model_that_never_saw_them(three_writers):
     assert np.all(held_out.margin <= held_out.confidence)
 
 
+def test_writers_trained_in_parallel_processes_get_the_same_predictions_in_the_same_order(
+    three_writers,
+):
+    seen: list[str] = []
+    one_by_one = leave_one_writer_out(SPECS["fast"], three_writers)
+    parallel = leave_one_writer_out(SPECS["fast"], three_writers, processes=2, progress=seen.append)
+
+    assert [id(item) for item in parallel.items] == [id(item) for item in one_by_one.items]
+    assert np.array_equal(parallel.probabilities, one_by_one.probabilities)
+    assert parallel.labels == one_by_one.labels
+    assert seen == ["E", "F", "G"]
+
+
 def test_expected_calibration_error_is_the_weighted_gap_between_confidence_and_accuracy():
     confidence = np.array([0.95, 0.95, 0.55, 0.55])
     correct = np.array([True, True, True, False])

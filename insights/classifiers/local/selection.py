@@ -10,7 +10,11 @@ fold and are never scored: their per-writer score would mostly measure which lab
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import contextlib
+import functools
+import multiprocessing
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -48,27 +52,47 @@ def leave_one_writer_out(
     writers: Sequence[str] | None = None,
     *,
     progress: Callable[[str], None] | None = None,
+    processes: int = 1,
 ) -> OutOfWriterPredictions:
     """Each complete writer's items predicted by a model trained on all the other items.
 
-    `progress` is called with each writer once their model has predicted them.
+    `processes` > 1 trains that many writers' models at once in forked processes (each fold is
+    independent and single-threaded, so the predictions are the same as one after another).
+    `progress` is called with each writer, in order, once their model has predicted them.
     """
+    chosen = list(writers) if writers is not None else complete_writers(items)
+    predict = functools.partial(_held_out_probabilities, spec, items)
     held_out: list[CorpusItem] = []
     rows: list[np.ndarray] = []
     labels: tuple[str, ...] = ()
-    for writer in writers if writers is not None else complete_writers(items):
-        test = [item for item in items if item.writer == writer]
-        # Categories only: tags have their own out-of-writer pass (tag_training).
-        model = train_model(
-            spec, [item for item in items if item.writer != writer], with_tagger=False
-        )
-        labels = model.labels
-        held_out += test
-        rows.append(model.predict_proba([item.text for item in test]))
-        if progress is not None:
-            progress(writer)
+    with contextlib.ExitStack() as stack:
+        if processes > 1 and len(chosen) > 1:
+            pool = stack.enter_context(
+                ProcessPoolExecutor(
+                    max_workers=min(processes, len(chosen)),
+                    mp_context=multiprocessing.get_context("fork"),
+                )
+            )
+            folds: Iterable[tuple[tuple[str, ...], np.ndarray]] = pool.map(predict, chosen)
+        else:
+            folds = map(predict, chosen)
+        for writer, (fold_labels, fold_rows) in zip(chosen, folds, strict=True):
+            labels = fold_labels
+            held_out += [item for item in items if item.writer == writer]
+            rows.append(fold_rows)
+            if progress is not None:
+                progress(writer)
     probabilities = np.vstack(rows) if rows else np.empty((0, len(CATEGORIES)))
     return OutOfWriterPredictions(held_out, probabilities, labels or CATEGORIES)
+
+
+def _held_out_probabilities(
+    spec: ModelSpec, items: Sequence[CorpusItem], writer: str
+) -> tuple[tuple[str, ...], np.ndarray]:
+    """The labels and probabilities of `writer`'s items from a model trained without them."""
+    # Categories only: tags have their own out-of-writer pass (tag_training).
+    model = train_model(spec, [item for item in items if item.writer != writer], with_tagger=False)
+    return model.labels, model.predict_proba([item.text for item in items if item.writer == writer])
 
 
 def expected_calibration_error(

@@ -7,6 +7,7 @@ cross-validation on the corpus.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -153,7 +154,10 @@ class Command(BaseCommand):
                 bar.set_postfix_str(writer)
                 bar.update()
 
-            result = evaluate_out_of_writer(spec, corpus, progress=advance)
+            # A writer's model waits on one core for most of its training: one writer per core.
+            result = evaluate_out_of_writer(
+                spec, corpus, progress=advance, processes=os.cpu_count() or 1
+            )
         evaluation_run_create(dataset=LOWO_DATASET, backend_name="local", result=result)
         self._print(LOWO_DATASET, "local", result)
         return result
