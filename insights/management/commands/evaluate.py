@@ -43,6 +43,7 @@ from insights.selectors import reviewed_gold_items
 
 FAILURES_SHOWN = 20
 LOWO_DATASET = "lowo"  # EvaluationRun.dataset of leave-one-writer-out runs
+LOWO_PROCESSES_MAX = 4
 GOLD_DATASET = "reviewed"
 # Headings of the frozen sets, in the order of FROZEN_DIRS.
 FROZEN_ORDINALS = (_("Primeiro"), _("Segundo"), _("Terceiro"), _("Quarto"))
@@ -154,9 +155,8 @@ class Command(BaseCommand):
                 bar.set_postfix_str(writer)
                 bar.update()
 
-            # A writer's model waits on one core for most of its training: one writer per core.
             result = evaluate_out_of_writer(
-                spec, corpus, progress=advance, processes=os.cpu_count() or 1
+                spec, corpus, progress=advance, processes=_lowo_processes()
             )
         evaluation_run_create(dataset=LOWO_DATASET, backend_name="local", result=result)
         self._print(LOWO_DATASET, "local", result)
@@ -285,6 +285,13 @@ def _non_empty(items: Sequence[CorpusItem], path: Path) -> list[CorpusItem]:
     if not items:
         raise CommandError(_("O conjunto %s está vazio.") % path)
     return list(items)
+
+
+def _lowo_processes() -> int:
+    """Writers trained at once: one per core this process may use (a writer's model waits on one
+    core for most of its training), at most LOWO_PROCESSES_MAX: each writer holds ~1.5 GB in its
+    process and its sentence-encoder child."""
+    return max(1, min(len(os.sched_getaffinity(0)), LOWO_PROCESSES_MAX))
 
 
 def _matrix_text(matrix: list[list[int]]) -> str:
