@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -196,22 +197,29 @@ def _parse_id(raw: Any, fresh_ids: _FreshIds) -> str | None:
 
 
 class _FreshIds:
-    """Random (version 4) UUIDs, as text, for up to `count` items from one read of the OS's
-    randomness. `str(uuid.uuid4())` per item (a system call and a UUID object each) was a
-    quarter of a 1,000-item request's Python time."""
+    """Time-ordered (version 7, RFC 9562) UUIDs, as text, for up to `count` items from one read
+    of the OS's randomness.
+
+    Version 7 because the primary key is a B-tree: ids that grow with time are inserted at its
+    right edge, where PostgreSQL keeps the page it last wrote, while random (version 4) ids
+    land on a different page each, dirtying the whole index. `str(uuid.uuid4())` per item (a
+    system call and a UUID object each) was a quarter of a 1,000-item request's Python time.
+    """
 
     def __init__(self, count: int) -> None:
-        self._random = bytearray(os.urandom(16 * count))
+        self._random = bytearray(os.urandom(10 * count))
         self._next = 0
+        millis = f"{time.time_ns() // 1_000_000:012x}"[-12:]  # 48 bits: the request's instant
+        self._prefix = f"{millis[:8]}-{millis[8:]}-7"
 
     def take(self) -> str:
         start = self._next
-        self._next += 16
-        raw = self._random[start : start + 16]
-        raw[6] = (raw[6] & 0x0F) | 0x40  # version 4
-        raw[8] = (raw[8] & 0x3F) | 0x80  # RFC 4122 variant
+        self._next += 10
+        raw = self._random[start : start + 10]
+        raw[2] = (raw[2] & 0x3F) | 0x80  # RFC 9562 variant
         h = raw.hex()
-        return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+        # The version nibble is in the prefix; 12 + 62 random bits follow it.
+        return f"{self._prefix}{h[1:4]}-{h[4:8]}-{h[8:]}"
 
 
 def _insert_new(

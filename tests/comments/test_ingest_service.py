@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import threading
+import time
 import uuid
 
 import pytest
@@ -101,6 +102,31 @@ def test_items_of_one_request_keep_their_order_newest_last(
 
     newest_first = list(Comment.objects.order_by("-received_at").values_list("pk", flat=True))
     assert [str(pk) for pk in newest_first] == list(reversed(result.stored_ids))
+
+
+@pytest.mark.django_db
+def test_ids_the_service_makes_are_version_7_and_grow_with_time(
+    client_user, django_capture_on_commit_callbacks
+):
+    def ingest() -> list[uuid.UUID]:
+        with django_capture_on_commit_callbacks():
+            result = comments_ingest(
+                items=[{"texto": f"c{n}"} for n in range(200)],
+                source="api",
+                submitted_by=client_user,
+            )
+        return [uuid.UUID(pk) for pk in result.stored_ids]
+
+    earlier = ingest()
+    time.sleep(0.002)  # the next millisecond: version 7 orders by it
+    later = ingest()
+
+    assert {u.version for u in earlier + later} == {7}
+    assert {u.variant for u in earlier + later} == {uuid.RFC_4122}
+    assert len(set(earlier + later)) == 400
+    assert max(earlier) < min(later)
+    stamp_ms = max(u.int >> 80 for u in later)
+    assert abs(stamp_ms - time.time() * 1000) < 60_000
 
 
 @pytest.mark.django_db
