@@ -48,10 +48,10 @@ def _scenario(server: harness.Server, token: str, *, worker: bool) -> list[Figur
     workers = harness.celery_workers(concurrency=1) if worker else nullcontext()
     try:
         with workers as running:
-            groups = {"web": lambda: processes.process_tree(server.process.pid),
-                      "PostgreSQL": processes.postgres_backend_pids}  # fmt: skip
+            groups = {"web": lambda: processes.tree_cpu(server.process.pid),
+                      "PostgreSQL": processes.postgres_server_cpu}  # fmt: skip
             if running is not None:
-                groups["worker"] = lambda: processes.process_tree(running.pid)
+                groups["worker"] = lambda: processes.tree_cpu(running.pid)
             meter = processes.CpuMeter(groups)
             classified_before = _done_count()
             stored, latencies, elapsed = _load(server.port, token, meter)

@@ -77,9 +77,9 @@ def _measure(
         _warm_up(session, server, token, workers)
         database.tables_empty()
         meter = processes.CpuMeter(
-            {"web": lambda: processes.process_tree(server.process.pid),
-             "PostgreSQL": processes.postgres_backend_pids,
-             "worker": lambda: processes.process_tree(worker.pid)})  # fmt: skip
+            {"web": lambda: processes.tree_cpu(server.process.pid),
+             "PostgreSQL": processes.postgres_server_cpu,
+             "worker": lambda: processes.tree_cpu(worker.pid)})  # fmt: skip
         meter.start()
         started = time.perf_counter()
         for body in bodies:

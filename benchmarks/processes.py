@@ -46,19 +46,40 @@ def cpu_seconds(pids: Sequence[int]) -> dict[int, float]:
     seconds = {}
     for pid in pids:
         with suppress(OSError):
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            fields = _stat_fields(pid)
             seconds[pid] = (int(fields[11]) + int(fields[12])) / ticks
     return seconds
 
 
-def postgres_backend_pids() -> list[int]:
-    """The server processes of every other connection to this database (web, workers)."""
+def _stat_fields(pid: int) -> list[str]:
+    """`/proc/<pid>/stat` after the command name: [0] state, [1] ppid, [11] utime, …"""
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+
+
+def postgres_server_cpu() -> dict[int, float]:
+    """CPU seconds so far of the local PostgreSQL server, except this process's own connection.
+
+    Every server process counts (backends of every connection, WAL writer, checkpointer,
+    autovacuum), and so do the backends that already exited: a Celery worker opens a
+    connection per task (Celery's Django fixup closes it after each one), and those
+    short-lived backends are where the pipeline's database work runs. Their CPU is in the
+    postmaster's reaped-children counters, keyed here by the postmaster's negated pid.
+    """
     from django.db import connection
 
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
-                       "AND pid <> pg_backend_pid()")  # fmt: skip
-        return [row[0] for row in cursor.fetchall()]
+        cursor.execute("SELECT pg_backend_pid()")
+        own = cursor.fetchone()[0]
+    postmaster = int(_stat_fields(own)[1])
+    live = [pid for pid in process_tree(postmaster) if pid != own]
+    reaped = _stat_fields(postmaster)
+    ticks = os.sysconf("SC_CLK_TCK")
+    return {**cpu_seconds(live), -postmaster: (int(reaped[13]) + int(reaped[14])) / ticks}
+
+
+def tree_cpu(pid: int) -> dict[int, float]:
+    """CPU seconds so far of `pid` and each of its live descendants."""
+    return cpu_seconds(process_tree(pid))
 
 
 def process_tree(pid: int) -> list[int]:
@@ -77,15 +98,16 @@ class CpuMeter:
     """CPU seconds spent by groups of processes between `start()` and `stop()`."""
 
     def __init__(self, groups: dict[str, Any]) -> None:
-        self.groups = groups  # name -> callable returning the pids to count
+        # name -> callable returning {process: CPU seconds so far} (tree_cpu, postgres_server_cpu)
+        self.groups = groups
         self.before: dict[str, dict[int, float]] = {}
         self.spent: dict[str, float] = {}
 
     def start(self) -> None:
-        self.before = {name: cpu_seconds(pids()) for name, pids in self.groups.items()}
+        self.before = {name: read() for name, read in self.groups.items()}
 
     def stop(self) -> dict[str, float]:
-        for name, pids in self.groups.items():
-            after, before = cpu_seconds(pids()), self.before[name]
+        for name, read in self.groups.items():
+            after, before = read(), self.before[name]
             self.spent[name] = sum(cpu - before.get(pid, 0.0) for pid, cpu in after.items())
         return self.spent

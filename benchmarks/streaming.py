@@ -32,8 +32,8 @@ def run() -> list[Figure]:
         with harness.gunicorn(env) as server:
             (worker,) = server.worker_pids()
             resting = processes.rss_mb(worker)
-            meter = processes.CpuMeter({"web": lambda: [worker],
-                                        "PostgreSQL": processes.postgres_backend_pids})  # fmt: skip
+            meter = processes.CpuMeter({"web": lambda: processes.cpu_seconds([worker]),
+                                        "PostgreSQL": processes.postgres_server_cpu})  # fmt: skip
             meter.start()
             received, seconds = _read_all(server.port, token)
             meter.stop()
