@@ -104,7 +104,7 @@ def _tags_json_by_comment(ids: list[str]) -> dict[str, orjson.Fragment]:
     # A chunk's tag rows are ~1 % of the table, but costed with PostgreSQL's default
     # random_page_cost (4, for spinning disks) the planner reads the whole table for them. The
     # table is cached; costed as the in-memory index it is, the lookup runs in a third of the
-    # time (23.5 → 8.5 ms per 2,000 comments at 190,000 tag rows, docs/performance.md).
+    # time (23.5 → 8.5 ms per 2,000 comments at 190,000 tag rows, docs/performance-history.md).
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL random_page_cost = 1.1")
         cursor.execute(_TAGS_JSON, [ids])

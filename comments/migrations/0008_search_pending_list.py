@@ -3,7 +3,7 @@
 With `fastupdate` the index collects new entries in a pending list and merges it into the tree
 when it fills; the INSERT that fills it pays the merge inside its request. At the default 4 MB
 that merge was most of ingestion's p99 (257–351 ms per 1,000-row batch against 164–205 ms at
-512 kB, for the same CPU; docs/performance.md): more, shorter pauses instead of a few long ones.
+512 kB, for the same CPU; docs/performance-history.md): more, shorter pauses instead of a few long ones.
 """
 
 from django.db import migrations

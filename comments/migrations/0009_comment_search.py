@@ -17,7 +17,7 @@ FORWARD = [
     "SELECT id, to_tsvector('pt_unaccent'::regconfig, text) FROM comments_comment "
     "ON CONFLICT DO NOTHING",
     # fastupdate: a claim of 500 comments appends to the pending list instead of updating the
-    # tree in place; 512 kB keeps each merge short (docs/performance.md, migration 0008).
+    # tree in place; 512 kB keeps each merge short (docs/performance-history.md, migration 0008).
     "CREATE INDEX IF NOT EXISTS comment_search_document_idx ON comments_commentsearch "
     "USING gin (document) WITH (fastupdate = on, gin_pending_list_limit = 512)",
     "DROP INDEX IF EXISTS comment_text_fts_idx",
