@@ -5,10 +5,9 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import suppress
 from pathlib import Path
-from typing import Any
 
 
 def process_group_stop(process: subprocess.Popen[bytes], timeout: float = 20) -> None:
@@ -97,8 +96,8 @@ def process_tree(pid: int) -> list[int]:
 class CpuMeter:
     """CPU seconds spent by groups of processes between `start()` and `stop()`."""
 
-    def __init__(self, groups: dict[str, Any]) -> None:
-        # name -> callable returning {process: CPU seconds so far} (tree_cpu, postgres_server_cpu)
+    def __init__(self, groups: dict[str, Callable[[], dict[int, float]]]) -> None:
+        # name -> {process: CPU seconds so far}, e.g. tree_cpu or postgres_server_cpu
         self.groups = groups
         self.before: dict[str, dict[int, float]] = {}
         self.spent: dict[str, float] = {}

@@ -11,7 +11,7 @@ def json_depth_exceeds(value: Any, max_depth: int) -> bool:
 
     Level by level, so it never recurses and stops at the first level too deep. The work per
     node runs in C (`map`, `chain`, one comprehension per kind and level): a 1,000-comment
-    body is checked in a fifth of the time a node-by-node walk in Python took.
+    body is checked in a third of the time a node-by-node walk in Python took.
     """
     level = [value]
     for _depth in range(max_depth + 1):
